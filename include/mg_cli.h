@@ -1,0 +1,31 @@
+/* mg_cli.h: the subcommands of the mognad program. */
+#ifndef MG_CLI_H
+#define MG_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses shared by every subcommand. */
+#define MG_EXIT_OK 0
+#define MG_EXIT_FAIL 1  /* the command ran and failed (bad file, database) */
+#define MG_EXIT_USAGE 2 /* unknown command or option, missing argument */
+
+struct mg_cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full help text printed by `mognad NAME --help` */
+};
+
+/* When argv holds -h or --help, prints `usage` to stdout and returns true. */
+bool mg_cli_help_requested(int argc, char **argv, const char *usage);
+/* Prints "mognad NAME: message" and a hint to stderr; returns MG_EXIT_USAGE. */
+int mg_cli_usage_error(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int mg_cli_serve(int argc, char **argv);
+int mg_cli_migrate(int argc, char **argv);
+
+extern const char mg_cli_serve_usage[];
+extern const char mg_cli_migrate_usage[];
+
+#endif

@@ -1,0 +1,49 @@
+/* mg_config.h: server configuration read from MOGNAD_* environment variables. */
+#ifndef MG_CONFIG_H
+#define MG_CONFIG_H
+
+#include <stddef.h>
+
+#define MG_CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
+#define MG_CONFIG_DEFAULT_THREADS 4
+#define MG_CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+#define MG_CONFIG_DEFAULT_MAX_CONNECTIONS 512
+#define MG_CONFIG_DEFAULT_TIMEOUT 30
+
+struct mg_config {
+    char listen_host[64];       /* numeric IPv4 or IPv6 address */
+    unsigned short listen_port; /* 0 lets the kernel choose */
+    char *database_url;         /* NULL: libpq's own defaults (PGHOST, ...) */
+    char *key_file;             /* MOGNAD_KEY_FILE */
+    char *data_dir;             /* holds sql/, surveys/ and web/ */
+    char *web_root;             /* static files; default data_dir/web */
+    unsigned int threads;       /* worker threads of the HTTP server */
+    size_t max_body;            /* largest request body accepted, bytes */
+    unsigned int max_connections;
+    unsigned int timeout;       /* idle connection timeout, seconds */
+};
+
+/* A function like getenv(3); tests pass their own. */
+typedef const char *(*mg_config_getenv)(const char *name);
+
+/* Fills `cfg` from the environment read through `get`. On a bad value
+ * writes "VARIABLE: problem" to `err` and returns -1; `cfg` then holds
+ * nothing to free. On success the caller frees with mg_config_free. */
+int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
+                   size_t errlen);
+
+void mg_config_free(struct mg_config *cfg);
+
+/* Splits "host:port" or "[v6]:port" into `host` and `port`; 0 on success. */
+int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
+                           unsigned short *port);
+
+/* The directory holding sql/, surveys/ and web/: MOGNAD_DATA_DIR, or the
+ * parent of the directory holding the running binary when it has sql/
+ * (a build tree), or the compiled-in MG_DATADIR. Caller frees. */
+char *mg_config_default_data_dir(void);
+
+/* The help text listing every variable with its default. */
+extern const char mg_config_help[];
+
+#endif

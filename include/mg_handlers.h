@@ -1,0 +1,16 @@
+/* mg_handlers.h: the request handlers named in the route table. */
+#ifndef MG_HANDLERS_H
+#define MG_HANDLERS_H
+
+#include <microhttpd.h>
+
+struct mg_request;
+
+/* handlers/health.c */
+enum MHD_Result mg_handle_healthz(struct mg_request *req);
+/* handlers/pages.c */
+enum MHD_Result mg_handle_home(struct mg_request *req);
+/* handlers/echo.c: only routed when MOGNAD_TEST_ROUTES=1 */
+enum MHD_Result mg_handle_test_echo(struct mg_request *req);
+
+#endif

@@ -1,0 +1,214 @@
+/* config.c: parsing and validating the MOGNAD_* environment. */
+#include "mg_config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MG_DATADIR
+#define MG_DATADIR "/usr/local/share/mognad"
+#endif
+
+const char mg_config_help[] =
+    "Environment:\n"
+    "  MOGNAD_LISTEN           address:port to listen on (default " MG_CONFIG_DEFAULT_LISTEN ")\n"
+    "  DATABASE_URL            PostgreSQL connection string (default: libpq's PG* variables)\n"
+    "  MOGNAD_KEY_FILE         key file made by 'mognad keygen' (default var/mognad.key)\n"
+    "  MOGNAD_DATA_DIR         directory with sql/, surveys/ and web/\n"
+    "  MOGNAD_WEB_ROOT         static files (default MOGNAD_DATA_DIR/web)\n"
+    "  MOGNAD_THREADS          HTTP worker threads (default 4)\n"
+    "  MOGNAD_MAX_BODY         largest request body in bytes (default 1048576)\n"
+    "  MOGNAD_MAX_CONNECTIONS  open connections accepted at once (default 512)\n"
+    "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n";
+
+int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
+                           unsigned short *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hl;
+    unsigned char buf[sizeof(struct in6_addr)];
+
+    if (!s || !*s)
+        return -1;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':')
+            return -1;
+        h = s + 1;
+        hl = (size_t)(end - h);
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= hostlen)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+        return -1;
+
+    const char *p = colon + 1;
+    if (*p < '0' || *p > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (errno || *end || v < 0 || v > 65535)
+        return -1;
+    *port = (unsigned short)v;
+    return 0;
+}
+
+/* Parses a positive decimal number within [min, max]; 0 on success. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+                      unsigned long *out)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *mg_config_default_data_dir(void)
+{
+    const char *env = getenv("MOGNAD_DATA_DIR");
+    if (env && *env)
+        return strdup(env);
+
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        /* build/mognad or build/asan/mognad: walk up to two levels. */
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash || slash == exe)
+                break;
+            *slash = '\0';
+            char probe[PATH_MAX + 8];
+            snprintf(probe, sizeof probe, "%s/sql", exe);
+            if (up > 0 && is_dir(probe))
+                return strdup(exe);
+        }
+    }
+    return strdup(MG_DATADIR);
+}
+
+int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
+                   size_t errlen)
+{
+    const char *v;
+    unsigned long n;
+
+    memset(cfg, 0, sizeof *cfg);
+
+    v = get("MOGNAD_LISTEN");
+    if (!v || !*v)
+        v = MG_CONFIG_DEFAULT_LISTEN;
+    if (mg_config_parse_listen(v, cfg->listen_host, sizeof cfg->listen_host,
+                               &cfg->listen_port) != 0) {
+        snprintf(err, errlen,
+                 "MOGNAD_LISTEN: \"%s\" is not an address:port such as 127.0.0.1:8080 or [::1]:8080",
+                 v);
+        return -1;
+    }
+
+    cfg->threads = MG_CONFIG_DEFAULT_THREADS;
+    v = get("MOGNAD_THREADS");
+    if (v && *v) {
+        if (parse_uint(v, 1, 256, &n) != 0) {
+            snprintf(err, errlen, "MOGNAD_THREADS: \"%s\" is not a number from 1 to 256", v);
+            return -1;
+        }
+        cfg->threads = (unsigned int)n;
+    }
+
+    cfg->max_body = MG_CONFIG_DEFAULT_MAX_BODY;
+    v = get("MOGNAD_MAX_BODY");
+    if (v && *v) {
+        if (parse_uint(v, 1024, 1024UL * 1024 * 1024, &n) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_MAX_BODY: \"%s\" is not a byte count from 1024 to 1073741824", v);
+            return -1;
+        }
+        cfg->max_body = n;
+    }
+
+    cfg->max_connections = MG_CONFIG_DEFAULT_MAX_CONNECTIONS;
+    v = get("MOGNAD_MAX_CONNECTIONS");
+    if (v && *v) {
+        if (parse_uint(v, 1, 100000, &n) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_MAX_CONNECTIONS: \"%s\" is not a number from 1 to 100000", v);
+            return -1;
+        }
+        cfg->max_connections = (unsigned int)n;
+    }
+
+    cfg->timeout = MG_CONFIG_DEFAULT_TIMEOUT;
+    v = get("MOGNAD_TIMEOUT");
+    if (v && *v) {
+        if (parse_uint(v, 1, 3600, &n) != 0) {
+            snprintf(err, errlen, "MOGNAD_TIMEOUT: \"%s\" is not a number of seconds from 1 to 3600", v);
+            return -1;
+        }
+        cfg->timeout = (unsigned int)n;
+    }
+
+    v = get("DATABASE_URL");
+    if (v && *v)
+        cfg->database_url = strdup(v);
+
+    v = get("MOGNAD_KEY_FILE");
+    cfg->key_file = strdup(v && *v ? v : "var/mognad.key");
+
+    v = get("MOGNAD_DATA_DIR");
+    cfg->data_dir = v && *v ? strdup(v) : mg_config_default_data_dir();
+
+    v = get("MOGNAD_WEB_ROOT");
+    if (v && *v) {
+        cfg->web_root = strdup(v);
+    } else if (cfg->data_dir) {
+        size_t len = strlen(cfg->data_dir) + sizeof "/web";
+        cfg->web_root = malloc(len);
+        if (cfg->web_root)
+            snprintf(cfg->web_root, len, "%s/web", cfg->data_dir);
+    }
+
+    if (!cfg->key_file || !cfg->data_dir || !cfg->web_root ||
+        (v = get("DATABASE_URL"), v && *v && !cfg->database_url)) {
+        mg_config_free(cfg);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void mg_config_free(struct mg_config *cfg)
+{
+    free(cfg->database_url);
+    free(cfg->key_file);
+    free(cfg->data_dir);
+    free(cfg->web_root);
+    cfg->database_url = cfg->key_file = cfg->data_dir = cfg->web_root = NULL;
+}

@@ -1,0 +1,486 @@
+/* http.c: the libmicrohttpd daemon, request lifecycle, dispatch and replies. */
+#include "mg_http.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mg_config.h"
+#include "mg_html.h"
+#include "mg_log.h"
+
+/* Longest raw path accepted before answering 414. */
+#define MG_HTTP_MAX_URL 2048
+/* Deepest JSON nesting accepted in a request body. */
+#define MG_HTTP_MAX_JSON_DEPTH 32
+
+static const char csp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+void mg_http_add_security_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(resp, "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+}
+
+const char *mg_request_header(struct mg_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+enum MHD_Result mg_reply_response(struct mg_request *req, unsigned int status,
+                                  struct MHD_Response *resp, uint64_t bytes)
+{
+    mg_http_add_security_headers(resp);
+    req->replied = true;
+    req->status = status;
+    req->bytes = bytes;
+    return MHD_queue_response(req->conn, status, resp);
+}
+
+enum MHD_Result mg_reply_buffer(struct mg_request *req, unsigned int status,
+                                const char *content_type, const void *buf,
+                                size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (!MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+    ret = mg_reply_response(req, status, resp, len);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result mg_reply_json(struct mg_request *req, unsigned int status,
+                              cJSON *body)
+{
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    enum MHD_Result ret;
+
+    cJSON_Delete(body);
+    if (!text) {
+        static const char oom[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\"}}";
+        return mg_reply_buffer(req, 500, "application/json", oom, sizeof oom - 1);
+    }
+    ret = mg_reply_buffer(req, status, "application/json", text, strlen(text));
+    free(text);
+    return ret;
+}
+
+enum MHD_Result mg_reply_error(struct mg_request *req, enum mg_error err,
+                               const char *message, const char *field)
+{
+    unsigned int status = mg_error_status(err);
+
+    if (!message)
+        message = mg_error_message(err);
+    if (req->html) {
+        char *page = mg_html_error_page(status, message);
+        enum MHD_Result ret;
+        if (!page)
+            return MHD_NO;
+        ret = mg_reply_buffer(req, status, "text/html; charset=utf-8", page, strlen(page));
+        free(page);
+        return ret;
+    }
+
+    return mg_reply_json(req, status, mg_error_json(err, message, field));
+}
+
+enum MHD_Result mg_reply_redirect(struct mg_request *req, const char *location)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ret = mg_reply_response(req, MHD_HTTP_SEE_OTHER, resp, 0);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* libmicrohttpd would percent-decode the path before we see it, turning
+ * "%2f" into a separator and "%00" into an early end. Keep it raw; the
+ * router decodes each segment itself. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct mg_request *req = cls;
+    (void)kind;
+    size_t klen = strlen(key), vlen = value ? strlen(value) : 0;
+    char *k = malloc(klen + 1), *v = malloc(vlen + 1);
+    struct mg_form_pair *np;
+
+    if (!k || !v || mg_url_decode(key, klen, k, NULL, true) != 0 ||
+        mg_url_decode(value ? value : "", vlen, v, NULL, true) != 0 ||
+        req->query.n >= MG_FORM_MAX_PAIRS ||
+        !(np = realloc(req->query.pairs, (req->query.n + 1) * sizeof *np))) {
+        free(k);
+        free(v);
+        req->bad_query = true;
+        return MHD_NO; /* stops the iteration; the caller answers 400 */
+    }
+    req->query.pairs = np;
+    np[req->query.n].key = k;
+    np[req->query.n].value = v;
+    req->query.n++;
+    return MHD_YES;
+}
+
+/* Content-Type without parameters, compared case-insensitively. */
+static bool content_type_is(struct mg_request *req, const char *type)
+{
+    const char *ct = mg_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    size_t tl = strlen(type);
+    return ct && strncasecmp(ct, type, tl) == 0 &&
+           (ct[tl] == '\0' || ct[tl] == ';' || ct[tl] == ' ');
+}
+
+static int json_depth(const cJSON *item)
+{
+    int max = 0;
+    for (const cJSON *c = item ? item->child : NULL; c; c = c->next) {
+        int d = json_depth(c);
+        if (d > max)
+            max = d;
+    }
+    return max + 1;
+}
+
+/* Checks that a JSON text does not nest deeper than `limit` before cJSON
+ * recurses into it, so a hostile body cannot exhaust the stack. */
+static bool json_nesting_ok(const char *s, size_t len, int limit)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit)
+                return false;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+/* Parses the body by Content-Type and the route's flags, then runs the
+ * handler. Every client error is answered here. */
+static enum MHD_Result dispatch(struct mg_request *req)
+{
+    if (req->body_too_large)
+        return mg_reply_error(req, MG_ERR_BODY_TOO_LARGE, NULL, NULL);
+
+    if (req->body_len > 0) {
+        unsigned int flags = req->route->flags;
+        if ((flags & MG_ROUTE_JSON_BODY) && content_type_is(req, "application/json")) {
+            if (!mg_utf8_valid(req->body, req->body_len) ||
+                memchr(req->body, '\0', req->body_len) ||
+                !json_nesting_ok(req->body, req->body_len, MG_HTTP_MAX_JSON_DEPTH))
+                return mg_reply_error(req, MG_ERR_BAD_JSON, NULL, NULL);
+            /* The body is NUL-terminated and holds no other NUL; passing the
+             * terminator lets cJSON reject trailing garbage. */
+            req->json = cJSON_ParseWithLengthOpts(req->body, req->body_len + 1, NULL, 1);
+            if (!req->json || json_depth(req->json) > MG_HTTP_MAX_JSON_DEPTH)
+                return mg_reply_error(req, MG_ERR_BAD_JSON, NULL, NULL);
+        } else if ((flags & MG_ROUTE_FORM_BODY) &&
+                   content_type_is(req, "application/x-www-form-urlencoded")) {
+            if (mg_form_parse(req->body, req->body_len, &req->form) != 0)
+                return mg_reply_error(req, MG_ERR_BAD_FORM, NULL, NULL);
+        } else {
+            return mg_reply_error(req, MG_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+        }
+    } else if ((req->route->flags & MG_ROUTE_JSON_BODY) &&
+               !(req->route->flags & MG_ROUTE_FORM_BODY) &&
+               strcmp(req->method, "POST") == 0) {
+        return mg_reply_error(req, MG_ERR_BAD_JSON, "The request needs a JSON body.", NULL);
+    }
+    return req->route->handler(req);
+}
+
+/* Routes and checks what can be checked before any body arrives. Returns
+ * true when a reply was already queued. */
+static bool first_call(struct mg_request *req, const char *url, enum MHD_Result *ret)
+{
+    char allow[64];
+    const char *cl;
+
+    req->html = strncmp(url, "/api/", 5) != 0 && strcmp(url, "/healthz") != 0;
+    if (strlen(url) > MG_HTTP_MAX_URL) {
+        *ret = mg_reply_error(req, MG_ERR_URI_TOO_LONG, NULL, NULL);
+        return true;
+    }
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_query, req);
+    if (req->bad_query) {
+        *ret = mg_reply_error(req, MG_ERR_BAD_FORM, NULL, NULL);
+        return true;
+    }
+
+    switch (mg_router_match(mg_routes, mg_routes_count, req->method, url, &req->route,
+                            &req->params, allow, sizeof allow)) {
+    case MG_ROUTE_FOUND:
+        break;
+    case MG_ROUTE_NOT_FOUND:
+        *ret = mg_reply_error(req, MG_ERR_NOT_FOUND, NULL, NULL);
+        return true;
+    case MG_ROUTE_METHOD_NOT_ALLOWED: {
+        static const char body[] =
+            "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"This method is not allowed here.\"}}";
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+        if (!resp) {
+            *ret = MHD_NO;
+            return true;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        *ret = mg_reply_response(req, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof body - 1);
+        MHD_destroy_response(resp);
+        return true;
+    }
+    }
+    if (req->route->flags & MG_ROUTE_HTML)
+        req->html = true;
+
+    cl = mg_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || *end || n > req->srv->cfg->max_body) {
+            *ret = mg_reply_error(req, MG_ERR_BODY_TOO_LARGE, NULL, NULL);
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct mg_server *srv = cls;
+    struct mg_request *req = *con_cls;
+    enum MHD_Result ret = MHD_YES;
+    (void)version;
+
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        __atomic_add_fetch(&srv->active, 1, __ATOMIC_SEQ_CST);
+        clock_gettime(CLOCK_MONOTONIC, &req->started);
+        req->srv = srv;
+        req->conn = conn;
+        req->method = method;
+        req->path = strdup(url);
+        if (!req->path)
+            return MHD_NO;
+        if (first_call(req, url, &ret))
+            return ret;
+        return MHD_YES;
+    }
+
+    if (req->replied) {
+        /* An early error was queued; discard whatever body still arrives. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->body_too_large)
+            return MHD_YES;
+        if (req->body_len + n > srv->cfg->max_body) {
+            req->body_too_large = true;
+            free(req->body);
+            req->body = NULL;
+            req->body_len = req->body_cap = 0;
+            return MHD_YES;
+        }
+        if (req->body_len + n + 1 > req->body_cap) {
+            size_t cap = req->body_cap ? req->body_cap : 4096;
+            while (cap < req->body_len + n + 1)
+                cap *= 2;
+            char *nb = realloc(req->body, cap);
+            if (!nb)
+                return MHD_NO;
+            req->body = nb;
+            req->body_cap = cap;
+        }
+        memcpy(req->body + req->body_len, upload_data, n);
+        req->body_len += n;
+        req->body[req->body_len] = '\0';
+        return MHD_YES;
+    }
+
+    return dispatch(req);
+}
+
+/* Writes the access-log line and frees the request. The path of a route
+ * whose URL holds a secret (an invitation token) is replaced by its
+ * pattern; unknown paths are cut and stripped of control bytes. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct mg_server *srv = cls;
+    struct mg_request *req = *con_cls;
+    struct timespec now;
+    char path[160];
+    (void)conn;
+
+    if (!req)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - req->started.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - req->started.tv_nsec) / 1e6;
+
+    const char *shown = req->route && (req->route->flags & MG_ROUTE_SECRET)
+                            ? req->route->pattern
+                            : (req->path ? req->path : "-");
+    size_t o = 0;
+    for (const char *p = shown; *p && o < sizeof path - 4; p++)
+        path[o++] = ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"') ? '?' : *p;
+    if (strlen(shown) > o)
+        path[o++] = '.', path[o++] = '.', path[o++] = '.';
+    path[o] = '\0';
+
+    mg_log(MG_LOG_INFO, "access \"%s %s\" %u %llu %.1fms%s", req->method, path,
+           req->replied ? req->status : 0, (unsigned long long)req->bytes, ms,
+           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+
+    free(req->path);
+    free(req->body);
+    mg_form_free(&req->query);
+    mg_form_free(&req->form);
+    cJSON_Delete(req->json);
+    free(req);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&srv->active, 1, __ATOMIC_SEQ_CST);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    (void)cls;
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    mg_log(MG_LOG_WARN, "libmicrohttpd: %s", buf);
+}
+
+int mg_http_start(struct mg_server *srv)
+{
+    const struct mg_config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+
+    memset(&ss, 0, sizeof ss);
+    if (strchr(cfg->listen_host, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(cfg->listen_port);
+        inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr);
+        sslen = sizeof *a;
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(cfg->listen_port);
+        inet_pton(AF_INET, cfg->listen_host, &a->sin_addr);
+        sslen = sizeof *a;
+    }
+    (void)sslen;
+
+    srv->web_root_real = cfg->web_root ? realpath(cfg->web_root, NULL) : NULL;
+    if (!srv->web_root_real)
+        mg_log(MG_LOG_WARN, "web root %s not found; static files will answer 404",
+               cfg->web_root ? cfg->web_root : "(unset)");
+
+    srv->daemon = MHD_start_daemon(
+        flags, cfg->listen_port, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        mg_log(MG_LOG_ERROR, "cannot listen on %s port %u: %s", cfg->listen_host,
+               cfg->listen_port, strerror(errno));
+        free(srv->web_root_real);
+        srv->web_root_real = NULL;
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : cfg->listen_port;
+    return 0;
+}
+
+void mg_http_stop(struct mg_server *srv, unsigned int grace_seconds)
+{
+    if (!srv->daemon)
+        return;
+    /* Stop accepting; let requests in flight finish before closing. */
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (unsigned int i = 0; i < grace_seconds * 20; i++) {
+        if (__atomic_load_n(&srv->active, __ATOMIC_SEQ_CST) == 0)
+            break;
+        usleep(50 * 1000);
+    }
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    free(srv->web_root_real);
+    srv->web_root_real = NULL;
+}

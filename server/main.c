@@ -1,0 +1,48 @@
+/* main.c: the table of subcommands and nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mg_cli.h"
+#include "mg_config.h"
+
+static const struct mg_cli_command commands[] = {
+    {"serve", mg_cli_serve, "run the HTTP server and the round scheduler", mg_cli_serve_usage},
+    {"migrate", mg_cli_migrate, "apply the SQL migrations in sql/", mg_cli_migrate_usage},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: mognad COMMAND [OPTIONS]\n"
+               "       mognad --help | --version\n\n"
+               "mognad measures staff's digital competence and the organisation's digital\n"
+               "maturity, and shows HR aggregated indicators per department.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'mognad COMMAND --help' for a command's options.\n\n%s", mg_config_help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MG_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return MG_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("mognad %s\n", MG_VERSION);
+        return MG_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (argv[1][0] == '-')
+        fprintf(stderr, "mognad: unknown option '%s' (see 'mognad --help')\n", argv[1]);
+    else
+        fprintf(stderr, "mognad: unknown command '%s' (see 'mognad --help')\n", argv[1]);
+    return MG_EXIT_USAGE;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# run.sh: `make run`. Starts the private PostgreSQL under var/ unless
+# DATABASE_URL is set, migrates, and serves until Ctrl-C, then stops
+# PostgreSQL cleanly. A second run reuses var/ and its data.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+bin=build/mognad
+started_pg=0
+
+cleanup() {
+    if [ -n "${server_pid:-}" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "$started_pg" = 1 ]; then
+        echo "run: stopping PostgreSQL"
+        server/scripts/pg.sh stop var/pg || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    mkdir -p var
+    echo "run: starting the private PostgreSQL in var/pg"
+    DATABASE_URL=$(server/scripts/pg.sh start var/pg)
+    export DATABASE_URL
+    started_pg=1
+else
+    echo "run: using DATABASE_URL; no database started"
+fi
+
+"$bin" migrate
+
+listen=${MOGNAD_LISTEN:-127.0.0.1:8080}
+echo
+echo "  mognad is starting on http://$listen/  (Ctrl-C stops it)"
+echo "  health: http://$listen/healthz"
+echo
+"$bin" serve &
+server_pid=$!
+wait "$server_pid"

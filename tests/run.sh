@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# run.sh: every test of `make test`, on a throwaway database, ending with
+# one line "N passed, N failed".
+#
+#   MOGNAD_TEST_BUILDS  builds to test: "normal asan" (default) or "asan"
+#   MOGNAD_TEST_ONLY    run only test files whose name contains this
+#   DATABASE_URL        when set, a throwaway database is created on that
+#                       server (and dropped after); otherwise a throwaway
+#                       PostgreSQL cluster runs in a temporary directory
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+builds=${MOGNAD_TEST_BUILDS:-normal asan}
+only=${MOGNAD_TEST_ONLY:-}
+results=$(mktemp /tmp/mognad-results.XXXXXX)
+tmpdir=$(mktemp -d /tmp/mognad-test.XXXXXX)
+chmod 0755 "$tmpdir"
+pg_dir=""
+test_db=""
+admin_url=""
+
+cleanup() {
+    if [ -n "$pg_dir" ]; then
+        server/scripts/pg.sh stop "$pg_dir" >/dev/null 2>&1 || true
+    fi
+    if [ -n "$test_db" ]; then
+        psql "$admin_url" -qtAc "DROP DATABASE IF EXISTS \"$test_db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$tmpdir" "$results"
+}
+trap cleanup EXIT
+
+# The throwaway database.
+if [ -n "${DATABASE_URL:-}" ]; then
+    admin_url=$DATABASE_URL
+    test_db="mognad_test_$$"
+    psql "$admin_url" -qtAc "CREATE DATABASE \"$test_db\"" >/dev/null || { echo "cannot create $test_db"; exit 1; }
+    export DATABASE_URL=$(python3 tests/lib/mgtest.py db_url "$admin_url" "$test_db")
+    export MOGNAD_TEST_PG_DIR=""
+else
+    pg_dir="$tmpdir/pg"
+    export DATABASE_URL=$(MOGNAD_PG_FAST=1 server/scripts/pg.sh start "$pg_dir") || { echo "cannot start the test PostgreSQL"; exit 1; }
+    export MOGNAD_TEST_PG_DIR=$pg_dir
+fi
+export MOGNAD_DATA_DIR=$top
+if ! build/mognad migrate >/dev/null; then
+    echo "migrations failed"
+    exit 1
+fi
+echo "test database ready"
+
+record() { echo "$1 $2 $3 $4" >>"$results"; } # suite passed failed skipped
+
+# Unit tests (cmocka): parse its summary, trust the exit code for failures.
+for b in $builds; do
+    dir=build/tests; [ "$b" = asan ] && dir=build/asan/tests
+    for t in "$dir"/test_*; do
+        [ -x "$t" ] || continue
+        case "$t" in *.d) continue ;; esac
+        [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
+        out=$(CMOCKA_MESSAGE_OUTPUT=stdout "$t" 2>&1); rc=$?
+        run=$(printf '%s\n' "$out" | sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p' | tail -1)
+        failed=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' | tail -1)
+        run=${run:-0}; failed=${failed:-0}
+        if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+        passed=$((run - failed)); [ "$passed" -lt 0 ] && passed=0
+        if [ "$failed" -ne 0 ]; then printf '%s\n' "$out"; fi
+        printf '%-44s %3d passed, %d failed\n' "unit[$b] $(basename "$t")" "$passed" "$failed"
+        record "$t" "$passed" "$failed" 0
+    done
+done
+
+# Integration tests: the real server against the test database.
+for b in $builds; do
+    bin=$top/build/mognad; [ "$b" = asan ] && bin=$top/build/asan/mognad
+    for t in tests/integration/test_*.py; do
+        [ -f "$t" ] || continue
+        [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
+        MOGNAD_BIN=$bin MOGNAD_BUILD=$b MG_RESULTS=$results python3 "$t" || true
+    done
+done
+
+awk '{p+=$2; f+=$3; s+=$4} END {
+    line = p " passed, " f " failed"; if (s) line = line ", " s " skipped"; print line;
+    exit (f > 0 || p == 0) }' "$results"
