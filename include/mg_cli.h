@@ -22,10 +22,17 @@ bool mg_cli_help_requested(int argc, char **argv, const char *usage);
 int mg_cli_usage_error(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct mg_keys;
+/* Loads the key file named by MOGNAD_KEY_FILE (default var/mognad.key);
+ * on failure prints "mognad NAME: reason" and returns -1. */
+int mg_cli_load_keys(const char *name, struct mg_keys *keys);
+
 int mg_cli_serve(int argc, char **argv);
 int mg_cli_migrate(int argc, char **argv);
+int mg_cli_keygen(int argc, char **argv);
 
 extern const char mg_cli_serve_usage[];
 extern const char mg_cli_migrate_usage[];
+extern const char mg_cli_keygen_usage[];
 
 #endif

@@ -15,11 +15,13 @@
 struct cJSON;
 struct mg_config;
 struct mg_db;
+struct mg_keys;
 
 /* What a running server shares with its handlers. */
 struct mg_server {
     const struct mg_config *cfg;
     struct mg_db *db;
+    const struct mg_keys *keys;
     struct MHD_Daemon *daemon;
     char *web_root_real;        /* realpath of cfg->web_root, or NULL */
     unsigned short port;        /* the port actually bound */

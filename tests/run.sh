@@ -44,6 +44,8 @@ else
     export MOGNAD_TEST_PG_DIR=$pg_dir
 fi
 export MOGNAD_DATA_DIR=$top
+export MOGNAD_KEY_FILE=$tmpdir/test.key
+build/mognad keygen "$MOGNAD_KEY_FILE" >/dev/null || { echo "cannot make the test key file"; exit 1; }
 if ! build/mognad migrate >/dev/null; then
     echo "migrations failed"
     exit 1

@@ -8,6 +8,7 @@
 #include "mg_config.h"
 #include "mg_db.h"
 #include "mg_http.h"
+#include "mg_keys.h"
 #include "mg_log.h"
 #include "mg_router.h"
 
@@ -39,6 +40,12 @@ int mg_cli_serve(int argc, char **argv)
         fprintf(stderr, "mognad serve: %s\n", err);
         return MG_EXIT_USAGE;
     }
+    static struct mg_keys keys;
+    if (mg_keys_load(cfg.key_file, &keys, err, sizeof err) != 0) {
+        fprintf(stderr, "mognad serve: %s\n", err);
+        mg_config_free(&cfg);
+        return MG_EXIT_FAIL;
+    }
     const char *test_routes = getenv("MOGNAD_TEST_ROUTES");
     mg_router_test_routes = test_routes && strcmp(test_routes, "1") == 0;
 
@@ -52,9 +59,11 @@ int mg_cli_serve(int argc, char **argv)
 
     memset(&srv, 0, sizeof srv);
     srv.cfg = &cfg;
+    srv.keys = &keys;
     srv.db = mg_db_open(cfg.database_url, cfg.threads + 2);
     if (!srv.db || mg_http_start(&srv) != 0) {
         mg_db_close(srv.db);
+        mg_keys_wipe(&keys);
         mg_config_free(&cfg);
         return MG_EXIT_FAIL;
     }
@@ -68,6 +77,7 @@ int mg_cli_serve(int argc, char **argv)
            sig == SIGTERM ? "SIGTERM" : "SIGINT");
     mg_http_stop(&srv, MG_SERVE_GRACE);
     mg_db_close(srv.db);
+    mg_keys_wipe(&keys);
     mg_config_free(&cfg);
     mg_log(MG_LOG_INFO, "stopped");
     return MG_EXIT_OK;

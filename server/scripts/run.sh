@@ -31,6 +31,12 @@ else
     echo "run: using DATABASE_URL; no database started"
 fi
 
+export MOGNAD_KEY_FILE=${MOGNAD_KEY_FILE:-var/mognad.key}
+if [ ! -e "$MOGNAD_KEY_FILE" ]; then
+    mkdir -p "$(dirname "$MOGNAD_KEY_FILE")"
+    "$bin" keygen "$MOGNAD_KEY_FILE"
+fi
+
 "$bin" migrate
 
 listen=${MOGNAD_LISTEN:-127.0.0.1:8080}

@@ -1,5 +1,6 @@
 """The command line: help, version, usage errors, configuration errors, migrate."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -113,6 +114,52 @@ def test_schema_constraints_live_in_the_database():
     assert not fails("INSERT INTO units (code, name, path) VALUES ('R1', 'Region', '1');")
     assert fails("INSERT INTO audit_log (actor, action) VALUES ('x', 'login'); "
                  "UPDATE audit_log SET actor = 'y';")
+
+
+@test
+def test_keygen_writes_0600_and_refuses_to_overwrite():
+    d = tempfile.mkdtemp()
+    try:
+        path = os.path.join(d, "k")
+        r = mognad("keygen", path)
+        assert r.returncode == 0, r.stderr
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        text = open(path).read()
+        assert re.search(r"^token_key=[0-9a-f]{64}$", text, re.M)
+        assert re.search(r"^pseudonym_key=[0-9a-f]{64}$", text, re.M)
+        r = mognad("keygen", path)
+        assert r.returncode == 1 and "already exists" in r.stderr
+        assert open(path).read() == text
+        assert mognad("keygen").returncode == 2
+        # Two key files never share keys.
+        assert mognad("keygen", path + "2").returncode == 0
+        assert open(path + "2").read() != text
+    finally:
+        shutil.rmtree(d)
+
+
+@test
+def test_serve_refuses_missing_open_or_malformed_key_file():
+    d = tempfile.mkdtemp()
+    try:
+        missing = os.path.join(d, "none")
+        r = mognad("serve", env={"MOGNAD_KEY_FILE": missing, "MOGNAD_LISTEN": "127.0.0.1:0"})
+        assert r.returncode == 1 and "mognad keygen" in r.stderr, r.stderr
+        path = os.path.join(d, "k")
+        assert mognad("keygen", path).returncode == 0
+        os.chmod(path, 0o644)
+        r = mognad("serve", env={"MOGNAD_KEY_FILE": path, "MOGNAD_LISTEN": "127.0.0.1:0"})
+        assert r.returncode == 1 and "chmod 600" in r.stderr, r.stderr
+        os.chmod(path, 0o600)
+        with open(path, "a") as f:
+            f.write("token_key=zz\n")
+        r = mognad("serve", env={"MOGNAD_KEY_FILE": path, "MOGNAD_LISTEN": "127.0.0.1:0"})
+        assert r.returncode == 1 and "line 6:" in r.stderr, r.stderr
+        # The key itself never appears in an error.
+        key = re.search(r"token_key=([0-9a-f]{64})", open(path).read()).group(1)
+        assert key not in r.stderr
+    finally:
+        shutil.rmtree(d)
 
 
 if __name__ == "__main__":
