@@ -30,9 +30,13 @@ int mg_cli_load_keys(const char *name, struct mg_keys *keys);
 int mg_cli_serve(int argc, char **argv);
 int mg_cli_migrate(int argc, char **argv);
 int mg_cli_keygen(int argc, char **argv);
+int mg_cli_round(int argc, char **argv);
+int mg_cli_series(int argc, char **argv);
 
 extern const char mg_cli_serve_usage[];
 extern const char mg_cli_migrate_usage[];
 extern const char mg_cli_keygen_usage[];
+extern const char mg_cli_round_usage[];
+extern const char mg_cli_series_usage[];
 
 #endif

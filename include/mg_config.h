@@ -9,6 +9,7 @@
 #define MG_CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
 #define MG_CONFIG_DEFAULT_MAX_CONNECTIONS 512
 #define MG_CONFIG_DEFAULT_TIMEOUT 30
+#define MG_CONFIG_DEFAULT_SCHEDULER_MS 15000
 
 struct mg_config {
     char listen_host[64];       /* numeric IPv4 or IPv6 address */
@@ -21,6 +22,7 @@ struct mg_config {
     size_t max_body;            /* largest request body accepted, bytes */
     unsigned int max_connections;
     unsigned int timeout;       /* idle connection timeout, seconds */
+    unsigned int scheduler_ms;  /* pause between scheduler passes */
 };
 
 /* A function like getenv(3); tests pass their own. */

@@ -24,7 +24,8 @@ const char mg_config_help[] =
     "  MOGNAD_THREADS          HTTP worker threads (default 4)\n"
     "  MOGNAD_MAX_BODY         largest request body in bytes (default 1048576)\n"
     "  MOGNAD_MAX_CONNECTIONS  open connections accepted at once (default 512)\n"
-    "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n";
+    "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n"
+    "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n";
 
 int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
                            unsigned short *port)
@@ -173,6 +174,17 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             return -1;
         }
         cfg->timeout = (unsigned int)n;
+    }
+
+    cfg->scheduler_ms = MG_CONFIG_DEFAULT_SCHEDULER_MS;
+    v = get("MOGNAD_SCHEDULER_INTERVAL_MS");
+    if (v && *v) {
+        if (parse_uint(v, 50, 3600000, &n) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_SCHEDULER_INTERVAL_MS: \"%s\" is not a number of milliseconds from 50 to 3600000", v);
+            return -1;
+        }
+        cfg->scheduler_ms = (unsigned int)n;
     }
 
     v = get("DATABASE_URL");

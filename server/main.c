@@ -8,6 +8,8 @@
 static const struct mg_cli_command commands[] = {
     {"serve", mg_cli_serve, "run the HTTP server and the round scheduler", mg_cli_serve_usage},
     {"migrate", mg_cli_migrate, "apply the SQL migrations in sql/", mg_cli_migrate_usage},
+    {"round", mg_cli_round, "create, change, open, close and list rounds", mg_cli_round_usage},
+    {"series", mg_cli_series, "schedule repeat measurements from a template round", mg_cli_series_usage},
     {"keygen", mg_cli_keygen, "write a new key file for links and pseudonyms", mg_cli_keygen_usage},
 };
 

@@ -11,6 +11,7 @@
 #include "mg_keys.h"
 #include "mg_log.h"
 #include "mg_router.h"
+#include "mg_scheduler.h"
 
 const char mg_cli_serve_usage[] =
     "Usage: mognad serve\n\n"
@@ -72,9 +73,14 @@ int mg_cli_serve(int argc, char **argv)
     else
         mg_log(MG_LOG_INFO, "listening on http://%s:%u/", cfg.listen_host, srv.port);
 
+    struct mg_scheduler *sched = mg_scheduler_start(srv.db, cfg.scheduler_ms);
+    if (!sched)
+        mg_log(MG_LOG_ERROR, "the scheduler could not start; rounds will not open or close on time");
+
     sigwait(&set, &sig);
     mg_log(MG_LOG_INFO, "%s received, finishing requests in flight",
            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    mg_scheduler_stop(sched);
     mg_http_stop(&srv, MG_SERVE_GRACE);
     mg_db_close(srv.db);
     mg_keys_wipe(&keys);

@@ -169,9 +169,11 @@ static enum mg_qs failure(struct mg_db_conn *c, PGresult *r, const char *what)
     }
     if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
         return MG_QS_SOFT;
-    /* Constraint violations are expected from racing clients; the caller
-     * decides whether they are a client error. Others are our bugs. */
-    if (!state || strncmp(state, "23", 2) != 0) {
+    /* Constraint violations (class 23) come from racing clients and data
+     * exceptions (class 22) from values a client gave, such as a 13th
+     * month; the caller decides whether they are a client error. Other
+     * failures are our bugs. */
+    if (!state || (strncmp(state, "23", 2) != 0 && strncmp(state, "22", 2) != 0)) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
         msg[strcspn(msg, "\n")] = '\0';

@@ -111,7 +111,7 @@ def test_schema_constraints_live_in_the_database():
     assert fails("INSERT INTO units (code, name, path) VALUES ('bad code', 'x', '1');")
     assert fails("INSERT INTO users (login, role) VALUES ('viewer', 'unit-viewer');")
     assert fails("INSERT INTO users (login, role, password_hash) VALUES ('a', 'admin', 'plaintext');")
-    assert not fails("INSERT INTO units (code, name, path) VALUES ('R1', 'Region', '1');")
+    assert not fails("INSERT INTO units (code, name, path) VALUES ('R1-constraint-test', 'Region', '987654');")
     assert fails("INSERT INTO audit_log (actor, action) VALUES ('x', 'login'); "
                  "UPDATE audit_log SET actor = 'y';")
 
