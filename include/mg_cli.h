@@ -32,11 +32,13 @@ int mg_cli_migrate(int argc, char **argv);
 int mg_cli_keygen(int argc, char **argv);
 int mg_cli_round(int argc, char **argv);
 int mg_cli_series(int argc, char **argv);
+int mg_cli_user(int argc, char **argv);
 
 extern const char mg_cli_serve_usage[];
 extern const char mg_cli_migrate_usage[];
 extern const char mg_cli_keygen_usage[];
 extern const char mg_cli_round_usage[];
 extern const char mg_cli_series_usage[];
+extern const char mg_cli_user_usage[];
 
 #endif

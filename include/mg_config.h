@@ -2,6 +2,7 @@
 #ifndef MG_CONFIG_H
 #define MG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MG_CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -23,6 +24,8 @@ struct mg_config {
     unsigned int max_connections;
     unsigned int timeout;       /* idle connection timeout, seconds */
     unsigned int scheduler_ms;  /* pause between scheduler passes */
+    bool tls_proxy;             /* behind a TLS proxy: cookies are Secure */
+    char *public_url;           /* base of links in invitations */
 };
 
 /* A function like getenv(3); tests pass their own. */

@@ -13,4 +13,18 @@ enum MHD_Result mg_handle_home(struct mg_request *req);
 /* handlers/echo.c: only routed when MOGNAD_TEST_ROUTES=1 */
 enum MHD_Result mg_handle_test_echo(struct mg_request *req);
 
+/* handlers/api_session.c */
+enum MHD_Result mg_handle_session_create(struct mg_request *req);
+enum MHD_Result mg_handle_session_get(struct mg_request *req);
+enum MHD_Result mg_handle_session_delete(struct mg_request *req);
+/* handlers/api_rounds.c */
+enum MHD_Result mg_handle_rounds_list(struct mg_request *req);
+enum MHD_Result mg_handle_rounds_create(struct mg_request *req);
+enum MHD_Result mg_handle_round_get(struct mg_request *req);
+enum MHD_Result mg_handle_round_update(struct mg_request *req);
+enum MHD_Result mg_handle_round_open(struct mg_request *req);
+enum MHD_Result mg_handle_round_close(struct mg_request *req);
+enum MHD_Result mg_handle_series_list(struct mg_request *req);
+enum MHD_Result mg_handle_series_create(struct mg_request *req);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "mg_auth.h"
 #include "mg_error.h"
 #include "mg_form.h"
 #include "mg_router.h"
@@ -48,6 +49,8 @@ struct mg_request {
     unsigned int status;
     uint64_t bytes;
     struct timespec started;
+    struct mg_user user;        /* the HR user, on routes that need one */
+    bool has_user;
 };
 
 /* Starts the daemon described by `srv->cfg`; 0 on success. */
@@ -81,6 +84,9 @@ enum MHD_Result mg_reply_redirect(struct mg_request *req, const char *location);
 
 /* A request header, or NULL. */
 const char *mg_request_header(struct mg_request *req, const char *name);
+
+/* The client's address as text (for throttling; never stored in clear). */
+void mg_request_client(struct mg_request *req, char *out, size_t outlen);
 
 /* Adds the headers every response carries. */
 void mg_http_add_security_headers(struct MHD_Response *resp);

@@ -20,6 +20,11 @@ enum {
     MG_ROUTE_HTML = 1 << 2,      /* a browser page: errors render as HTML */
     MG_ROUTE_SECRET = 1 << 3,    /* path holds a secret: log the pattern */
     MG_ROUTE_TEST = 1 << 4,      /* exists only when test routes are on */
+    /* Who may call it: a logged-in HR user of at least this role. State-
+     * changing methods on these routes also need the session's CSRF token. */
+    MG_ROUTE_VIEWER = 1 << 5,
+    MG_ROUTE_ANALYST = 1 << 6,
+    MG_ROUTE_ADMIN = 1 << 7,
 };
 
 /* Set by `mognad serve` from MOGNAD_TEST_ROUTES=1; off in production. */

@@ -25,7 +25,9 @@ const char mg_config_help[] =
     "  MOGNAD_MAX_BODY         largest request body in bytes (default 1048576)\n"
     "  MOGNAD_MAX_CONNECTIONS  open connections accepted at once (default 512)\n"
     "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n"
-    "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n";
+    "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n"
+    "  MOGNAD_TLS_PROXY        1 when behind a TLS reverse proxy: cookies get Secure\n"
+    "  MOGNAD_PUBLIC_URL       base of links in invitations (default http://MOGNAD_LISTEN)\n";
 
 int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
                            unsigned short *port)
@@ -187,9 +189,40 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
         cfg->scheduler_ms = (unsigned int)n;
     }
 
+    v = get("MOGNAD_TLS_PROXY");
+    if (v && *v) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(err, errlen, "MOGNAD_TLS_PROXY: \"%s\" must be 0 or 1", v);
+            return -1;
+        }
+        cfg->tls_proxy = strcmp(v, "1") == 0;
+    }
+
     v = get("DATABASE_URL");
     if (v && *v)
         cfg->database_url = strdup(v);
+
+    v = get("MOGNAD_PUBLIC_URL");
+    if (v && *v) {
+        if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || strlen(v) > 200 ||
+            strpbrk(v, " \t\r\n\"<>")) {
+            snprintf(err, errlen, "MOGNAD_PUBLIC_URL: \"%s\" is not an http:// or https:// address", v);
+            free(cfg->database_url);
+            cfg->database_url = NULL;
+            return -1;
+        }
+        cfg->public_url = strdup(v);
+        size_t len = cfg->public_url ? strlen(cfg->public_url) : 0;
+        while (len && cfg->public_url[len - 1] == '/')
+            cfg->public_url[--len] = '\0';
+    } else {
+        char buf[128];
+        if (strchr(cfg->listen_host, ':'))
+            snprintf(buf, sizeof buf, "http://[%s]:%u", cfg->listen_host, cfg->listen_port);
+        else
+            snprintf(buf, sizeof buf, "http://%s:%u", cfg->listen_host, cfg->listen_port);
+        cfg->public_url = strdup(buf);
+    }
 
     v = get("MOGNAD_KEY_FILE");
     cfg->key_file = strdup(v && *v ? v : "var/mognad.key");
@@ -207,7 +240,7 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             snprintf(cfg->web_root, len, "%s/web", cfg->data_dir);
     }
 
-    if (!cfg->key_file || !cfg->data_dir || !cfg->web_root ||
+    if (!cfg->key_file || !cfg->data_dir || !cfg->web_root || !cfg->public_url ||
         (v = get("DATABASE_URL"), v && *v && !cfg->database_url)) {
         mg_config_free(cfg);
         snprintf(err, errlen, "out of memory");
@@ -222,5 +255,6 @@ void mg_config_free(struct mg_config *cfg)
     free(cfg->key_file);
     free(cfg->data_dir);
     free(cfg->web_root);
-    cfg->database_url = cfg->key_file = cfg->data_dir = cfg->web_root = NULL;
+    free(cfg->public_url);
+    cfg->database_url = cfg->key_file = cfg->data_dir = cfg->web_root = cfg->public_url = NULL;
 }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <sodium.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "mg_config.h"
+#include "mg_db.h"
 #include "mg_html.h"
 #include "mg_log.h"
 
@@ -205,10 +207,75 @@ static bool json_nesting_ok(const char *s, size_t len, int limit)
     return true;
 }
 
+void mg_request_client(struct mg_request *req, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, outlen, "-");
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+                  (socklen_t)outlen);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+                  (socklen_t)outlen);
+}
+
+/* The role a route needs, from its flags. */
+static enum mg_role route_role(unsigned int flags)
+{
+    if (flags & MG_ROUTE_ADMIN)
+        return MG_ROLE_ADMIN;
+    if (flags & MG_ROUTE_ANALYST)
+        return MG_ROLE_ANALYST;
+    if (flags & MG_ROUTE_VIEWER)
+        return MG_ROLE_UNIT_VIEWER;
+    return MG_ROLE_NONE;
+}
+
+/* Session, role and CSRF checks for routes that need an HR user. Returns
+ * true when it answered (401, 403, 503). */
+static bool check_user(struct mg_request *req, enum MHD_Result *ret)
+{
+    enum mg_role need = route_role(req->route->flags);
+    if (need == MG_ROLE_NONE)
+        return false;
+    const char *cookie = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, MG_AUTH_COOKIE);
+    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    enum mg_error err = MG_ERR_UNAVAILABLE;
+    if (conn) {
+        err = mg_auth_session(conn, cookie, &req->user);
+        mg_db_release(req->srv->db, conn);
+    }
+    if (err != MG_OK) {
+        *ret = mg_reply_error(req, err, NULL, NULL);
+        return true;
+    }
+    req->has_user = true;
+    if (req->user.role < need) {
+        *ret = mg_reply_error(req, MG_ERR_FORBIDDEN, NULL, NULL);
+        return true;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        const char *given = mg_request_header(req, "X-CSRF-Token");
+        if (!given)
+            given = mg_form_get(&req->form, "csrf");
+        size_t want = strlen(req->user.csrf.text);
+        if (!given || strlen(given) != want ||
+            sodium_memcmp(given, req->user.csrf.text, want) != 0) {
+            *ret = mg_reply_error(req, MG_ERR_CSRF, NULL, NULL);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Parses the body by Content-Type and the route's flags, then runs the
  * handler. Every client error is answered here. */
 static enum MHD_Result dispatch(struct mg_request *req)
 {
+    enum MHD_Result ret;
     if (req->body_too_large)
         return mg_reply_error(req, MG_ERR_BODY_TOO_LARGE, NULL, NULL);
 
@@ -236,6 +303,8 @@ static enum MHD_Result dispatch(struct mg_request *req)
                strcmp(req->method, "POST") == 0) {
         return mg_reply_error(req, MG_ERR_BAD_JSON, "The request needs a JSON body.", NULL);
     }
+    if (check_user(req, &ret))
+        return ret;
     return req->route->handler(req);
 }
 

@@ -10,6 +10,7 @@ static const struct mg_cli_command commands[] = {
     {"migrate", mg_cli_migrate, "apply the SQL migrations in sql/", mg_cli_migrate_usage},
     {"round", mg_cli_round, "create, change, open, close and list rounds", mg_cli_round_usage},
     {"series", mg_cli_series, "schedule repeat measurements from a template round", mg_cli_series_usage},
+    {"user", mg_cli_user, "add, change and list HR accounts", mg_cli_user_usage},
     {"keygen", mg_cli_keygen, "write a new key file for links and pseudonyms", mg_cli_keygen_usage},
 };
 

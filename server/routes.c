@@ -7,6 +7,21 @@ const struct mg_route mg_routes[] = {
     {"GET", "/", mg_handle_home, MG_ROUTE_HTML},
     {"GET", "/healthz", mg_handle_healthz, 0},
     {"GET", "/static/{*path}", mg_static_handle, 0},
+
+    /* HR session */
+    {"POST", "/api/v1/session", mg_handle_session_create, MG_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/session", mg_handle_session_get, MG_ROUTE_VIEWER},
+    {"DELETE", "/api/v1/session", mg_handle_session_delete, MG_ROUTE_VIEWER},
+
+    /* Rounds and series */
+    {"GET", "/api/v1/rounds", mg_handle_rounds_list, MG_ROUTE_ANALYST},
+    {"POST", "/api/v1/rounds", mg_handle_rounds_create, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/rounds/{id}", mg_handle_round_get, MG_ROUTE_ANALYST},
+    {"PATCH", "/api/v1/rounds/{id}", mg_handle_round_update, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY},
+    {"POST", "/api/v1/rounds/{id}/open", mg_handle_round_open, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY},
+    {"POST", "/api/v1/rounds/{id}/close", mg_handle_round_close, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY},
+    {"GET", "/api/v1/series", mg_handle_series_list, MG_ROUTE_ANALYST},
+    {"POST", "/api/v1/series", mg_handle_series_create, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY},
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,
      MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY | MG_ROUTE_TEST},
