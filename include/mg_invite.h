@@ -58,6 +58,12 @@ int mg_invite_remind(struct mg_db_conn *conn, const struct mg_keys *keys, int64_
                      const struct mg_invitee *rows, size_t n, const struct mg_invite_out *out,
                      struct mg_invite_counts *counts, char *msg, size_t msglen);
 
+/* For an open round: stores the hash of each unit's link (the units of the
+ * round's part of the tree) and writes "unit_code,unit_name,link" CSV to
+ * `out`. Re-running gives the same links. Returns 0, or -1 with `msg`. */
+int mg_invite_open_links(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
+                         const char *base_url, FILE *out, char *msg, size_t msglen);
+
 /* Writes one RFC 5322 message (headers and body) for `to` in `lang`
  * (sv|nb|nn|en) to `f`: an invitation or, when `reminder`, a reminder.
  * `closes` is the closing date shown (YYYY-MM-DD). Exposed for tests. */

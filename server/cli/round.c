@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "mg_cli.h"
+#include "mg_config.h"
 #include "mg_db.h"
+#include "mg_invite.h"
+#include "mg_keys.h"
 #include "mg_rounds.h"
 
 const char mg_cli_round_usage[] =
@@ -18,14 +21,16 @@ const char mg_cli_round_usage[] =
     "       mognad round open ROUND [--reopen] [--closes TIME]\n"
     "       mognad round close ROUND\n"
     "       mognad round list [--json]\n"
-    "       mognad round show ROUND [--json]\n\n"
+    "       mognad round show ROUND [--json]\n"
+    "       mognad round links ROUND        (open rounds: one link per unit, as CSV)\n\n"
     "A round is one measurement. MODE is pseudonymous (invitation links, one\n"
     "response per person, revisable until close, linked across the rounds of a\n"
     "series), anonymous (single-use invitation links, nothing linked) or open\n"
     "(one link per unit). K is the minimum group size (default 5, at least 3).\n"
     "TIME is ISO 8601: 2027-03-01 or 2027-03-01T08:00+01:00. Without survey\n"
     "options the latest 'staff' and 'manager' surveys are used. The scheduler in\n"
-    "'mognad serve' opens and closes rounds on time; open and close act now.\n";
+    "'mognad serve' opens and closes rounds on time; open and close act now.\n"
+    "Links start with MOGNAD_PUBLIC_URL (default http://MOGNAD_LISTEN).\n";
 
 const char mg_cli_series_usage[] =
     "Usage: mognad series create --name NAME --every PERIOD --duration LENGTH\n"
@@ -215,7 +220,8 @@ int mg_cli_round(int argc, char **argv)
         return MG_EXIT_USAGE;
 
     bool needs_id = strcmp(sub, "set") == 0 || strcmp(sub, "open") == 0 ||
-                    strcmp(sub, "close") == 0 || strcmp(sub, "show") == 0;
+                    strcmp(sub, "close") == 0 || strcmp(sub, "show") == 0 ||
+                    strcmp(sub, "links") == 0;
     if (strcmp(sub, "create") == 0) {
         if (only("round", &o, SPEC_OPTS, sub) || o.npositional)
             return o.npositional ? mg_cli_usage_error("round", "'create' takes no ROUND") : MG_EXIT_USAGE;
@@ -225,7 +231,7 @@ int mg_cli_round(int argc, char **argv)
     } else if (strcmp(sub, "open") == 0) {
         if (only("round", &o, BIT(OPT_REOPEN) | BIT(OPT_CLOSES), sub))
             return MG_EXIT_USAGE;
-    } else if (strcmp(sub, "close") == 0) {
+    } else if (strcmp(sub, "close") == 0 || strcmp(sub, "links") == 0) {
         if (only("round", &o, 0, sub))
             return MG_EXIT_USAGE;
     } else if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
@@ -250,7 +256,24 @@ int mg_cli_round(int argc, char **argv)
     }
 
     enum mg_error err = MG_OK;
-    if (strcmp(sub, "create") == 0) {
+    if (strcmp(sub, "links") == 0) {
+        struct mg_keys keys;
+        struct mg_config cfg;
+        char cerr[256];
+        if (mg_config_load(&cfg, (mg_config_getenv)getenv, cerr, sizeof cerr) != 0) {
+            fprintf(stderr, "mognad round: %s\n", cerr);
+            goto cleanup;
+        }
+        if (mg_cli_load_keys("round", &keys) != 0) {
+            mg_config_free(&cfg);
+            goto cleanup;
+        }
+        int lr = mg_invite_open_links(conn, &keys, id, cfg.public_url, stdout, msg, sizeof msg);
+        mg_keys_wipe(&keys);
+        mg_config_free(&cfg);
+        if (lr != 0)
+            err = MG_ERR_INVALID_INPUT;
+    } else if (strcmp(sub, "create") == 0) {
         err = mg_round_create(conn, &o.spec, "cli", &id, msg, sizeof msg);
         if (err == MG_OK)
             printf("created round %lld\n", (long long)id);

@@ -461,3 +461,87 @@ cleanup:
     PQclear(res);
     return rc;
 }
+
+MG_DB_STMT(stmt_open_round,
+           "SELECT r.mode, u.path::text FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
+           "WHERE r.id = $1::bigint");
+MG_DB_STMT(stmt_open_units,
+           "SELECT id, code, name FROM units WHERE $1::ltree IS NULL OR path <@ $1::ltree ORDER BY path");
+MG_DB_STMT(stmt_open_link_upsert,
+           "INSERT INTO round_units (round_id, unit_id, link_hash) VALUES ($1::bigint, $2::bigint, $3::bytea) "
+           "ON CONFLICT (round_id, unit_id) DO UPDATE SET link_hash = EXCLUDED.link_hash");
+
+struct links_ctx {
+    const struct mg_keys *keys;
+    int64_t round_id;
+    PGresult *units; /* kept for writing after the commit */
+    char *msg;
+    size_t msglen;
+};
+
+static enum mg_qs links_tx(struct mg_db_conn *conn, void *arg)
+{
+    struct links_ctx *c = arg;
+    char idbuf[24];
+    PGresult *res = NULL;
+
+    PQclear(c->units);
+    c->units = NULL;
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)c->round_id);
+    const char *p[] = {idbuf};
+    enum mg_qs qs = mg_db_exec(conn, &stmt_open_round, 1, p, &res);
+    if (qs != MG_QS_ROWS) {
+        snprintf(c->msg, c->msglen, qs < 0 ? "a database error occurred" : "round %s does not exist", idbuf);
+        PQclear(res);
+        return MG_QS_HARD;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "open") != 0) {
+        snprintf(c->msg, c->msglen, "round %s is %s: its people are invited one by one "
+                                    "(mognad invite), not through unit links", idbuf, PQgetvalue(res, 0, 0));
+        PQclear(res);
+        return MG_QS_HARD;
+    }
+    char scope[512];
+    bool scoped = !PQgetisnull(res, 0, 1);
+    snprintf(scope, sizeof scope, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    const char *sp[] = {scoped ? scope : NULL};
+    if ((qs = mg_db_exec(conn, &stmt_open_units, 1, sp, &c->units)) < 0)
+        return qs;
+    for (int i = 0; c->units && i < PQntuples(c->units); i++) {
+        struct mg_token token;
+        char hex[67];
+        mg_keys_open_token(c->keys, c->round_id, strtoll(PQgetvalue(c->units, i, 0), NULL, 10), &token);
+        hash_hex_of(&token, hex);
+        sodium_memzero(&token, sizeof token);
+        const char *up[] = {idbuf, PQgetvalue(c->units, i, 0), hex};
+        if ((qs = mg_db_exec(conn, &stmt_open_link_upsert, 3, up, NULL)) < 0)
+            return qs;
+    }
+    return MG_QS_ROWS;
+}
+
+int mg_invite_open_links(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
+                         const char *base_url, FILE *out, char *msg, size_t msglen)
+{
+    struct links_ctx c = {keys, round_id, NULL, msg, msglen};
+    msg[0] = '\0';
+    if (mg_db_tx(conn, links_tx, &c) < 0) {
+        if (!msg[0])
+            snprintf(msg, msglen, "a database error occurred");
+        PQclear(c.units);
+        return -1;
+    }
+    fputs("unit_code,unit_name,link\r\n", out);
+    for (int i = 0; c.units && i < PQntuples(c.units); i++) {
+        struct mg_token token;
+        mg_keys_open_token(keys, round_id, strtoll(PQgetvalue(c.units, i, 0), NULL, 10), &token);
+        mg_invite_csv_field(out, PQgetvalue(c.units, i, 1));
+        fputc(',', out);
+        mg_invite_csv_field(out, PQgetvalue(c.units, i, 2));
+        fprintf(out, ",%s/o/%s\r\n", base_url, token.text);
+        sodium_memzero(&token, sizeof token);
+    }
+    PQclear(c.units);
+    return 0;
+}

@@ -159,6 +159,32 @@ def test_series_create_validates_and_attaches_template():
     assert "Digital kompetens" in ok("series", "list")
 
 
+@test
+def test_open_round_links_are_stable_and_only_hashed_in_the_database():
+    fixture()
+    rid = str(create(mode="open"))
+    out1 = ok("round", "links", rid)
+    out2 = ok("round", "links", rid)
+    assert out1 == out2
+    lines = out1.strip().splitlines()
+    assert lines[0] == "unit_code,unit_name,link"
+    rows = [l.split(",") for l in lines[1:]]
+    assert [r[0] for r in rows] == ["REG", "IT"], rows
+    import re
+    for r in rows:
+        assert re.fullmatch(r"http://127\.0\.0\.1:8080/o/[A-Za-z0-9_-]{43}", r[2]), r
+    assert len({r[2] for r in rows}) == 2
+    stored = psql(f"SELECT encode(link_hash, 'hex') FROM round_units WHERE round_id = {rid}")
+    assert len(stored) == 2
+    dump = " ".join(x[0] for x in stored)
+    for r in rows:
+        assert r[2].rsplit("/", 1)[1] not in dump
+    fails(1, "not through unit links", "round", "links", str(create(name="P")))
+    assert "/o/" in mognad("round", "links", rid, env={"MOGNAD_PUBLIC_URL": "https://survey.example.org/"}).stdout
+    assert "https://survey.example.org/o/" in mognad("round", "links", rid,
+                                                      env={"MOGNAD_PUBLIC_URL": "https://survey.example.org/"}).stdout
+
+
 def set_clock(path, when):
     with open(path + ".tmp", "w") as f:
         f.write(when + "\n")
