@@ -8,6 +8,14 @@ const struct mg_route mg_routes[] = {
     {"GET", "/healthz", mg_handle_healthz, 0},
     {"GET", "/static/{*path}", mg_static_handle, 0},
 
+    /* Respondents: links become a cookie at once (the token is logged as
+     * the pattern only), then server-rendered pages. */
+    {"GET", "/s/{token}", mg_handle_respond_invitation, MG_ROUTE_HTML | MG_ROUTE_SECRET},
+    {"GET", "/o/{token}", mg_handle_respond_open, MG_ROUTE_HTML | MG_ROUTE_SECRET},
+    {"GET", "/survey", mg_handle_respond_welcome, MG_ROUTE_HTML},
+    {"GET", "/survey/page/{n}", mg_handle_respond_page, MG_ROUTE_HTML},
+    {"POST", "/survey/page/{n}", mg_handle_respond_page_post, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
+
     /* HR session */
     {"POST", "/api/v1/session", mg_handle_session_create, MG_ROUTE_JSON_BODY},
     {"GET", "/api/v1/session", mg_handle_session_get, MG_ROUTE_VIEWER},

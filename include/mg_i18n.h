@@ -1,0 +1,81 @@
+/* mg_i18n.h: the four languages of the user interface and its texts. */
+#ifndef MG_I18N_H
+#define MG_I18N_H
+
+#include <stdbool.h>
+
+enum mg_lang { MG_LANG_SV, MG_LANG_NB, MG_LANG_NN, MG_LANG_EN, MG_LANG_COUNT };
+
+/* Every text of the respondent pages. */
+enum mg_msg {
+    MSG_SITE_NAME,
+    MSG_SKIP_TO_CONTENT,
+    MSG_LANGUAGE,
+    MSG_ACCESSIBILITY,
+    MSG_WELCOME_WHY,
+    MSG_WELCOME_WHO_SEES,
+    MSG_WELCOME_GROUP_SIZE,   /* %d: k */
+    MSG_WELCOME_TIME,         /* %d: minutes */
+    MSG_WELCOME_SAVED,
+    MSG_WELCOME_REVISE,       /* %s: closing date */
+    MSG_START,
+    MSG_CONTINUE,
+    MSG_PAGE_OF,              /* %d, %d */
+    MSG_PAGES,
+    MSG_NEXT,
+    MSG_BACK,
+    MSG_TO_REVIEW,
+    MSG_ERROR_SUMMARY,
+    MSG_ANSWER_REQUIRED,
+    MSG_OPTIONAL,
+    MSG_REVIEW_TITLE,
+    MSG_REVIEW_INTRO,
+    MSG_CHANGE,
+    MSG_NOT_ANSWERED,
+    MSG_SUBMIT,
+    MSG_THANKS_TITLE,
+    MSG_THANKS_TEXT,
+    MSG_PROFILE_TITLE,
+    MSG_PROFILE_INTRO,
+    MSG_INDEX,
+    MSG_LEVEL,
+    MSG_AREA,
+    MSG_SCORE,
+    MSG_NO_SCORE,
+    MSG_SUGGESTIONS_TITLE,
+    MSG_SUGGESTIONS_INTRO,
+    MSG_PRINT,
+    MSG_PROFILE_CHART,
+    MSG_PROFILE_TABLE,
+    MSG_PROFILE_ANON_NOTE,
+    MSG_CLOSED_TITLE,
+    MSG_CLOSED_TEXT,
+    MSG_NOT_OPEN_TITLE,
+    MSG_NOT_OPEN_TEXT,        /* %s: opening date */
+    MSG_USED_TITLE,
+    MSG_USED_TEXT,
+    MSG_BAD_LINK_TITLE,
+    MSG_BAD_LINK_TEXT,
+    MSG_NO_SESSION_TITLE,
+    MSG_NO_SESSION_TEXT,
+    MSG_CONTINUE_TO_SURVEY,
+    MSG_ERROR_TITLE,
+    MSG_SAVED_DRAFT,
+    MSG_COUNT
+};
+
+/* "sv", "nb", "nn", "en"; the BCP 47 tag for the lang attribute. */
+const char *mg_lang_code(enum mg_lang lang);
+/* Its name in its own language ("Norsk nynorsk"). */
+const char *mg_lang_name(enum mg_lang lang);
+/* Parses a code; false when it is none of the four. */
+bool mg_lang_parse(const char *s, enum mg_lang *out);
+/* The best of the four for an Accept-Language header ("no" and "nb"
+ * count as Bokmål, "nn" as Nynorsk), honouring q-values; `fallback` when
+ * the header names none of them. */
+enum mg_lang mg_lang_negotiate(const char *accept_language, enum mg_lang fallback);
+
+/* The text `msg` in `lang` (never NULL). */
+const char *mg_t(enum mg_lang lang, enum mg_msg msg);
+
+#endif

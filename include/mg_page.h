@@ -1,0 +1,35 @@
+/* mg_page.h: the HTML shell of browser pages: language, header with the
+ * language switch, footer with the accessibility statement. */
+#ifndef MG_PAGE_H
+#define MG_PAGE_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "mg_i18n.h"
+
+struct mg_buf;
+struct mg_request;
+
+/* The page language: ?lang=, else the mognad_lang cookie, else
+ * Accept-Language, else `fallback`. Sets *from_query when ?lang= chose it
+ * (the reply then remembers it in a cookie). */
+enum mg_lang mg_page_lang(struct mg_request *req, enum mg_lang fallback, bool *from_query);
+
+/* Opens the document: <html lang>, <title>, styles, the skip link, the
+ * header with the language switch linking to `path` in each language. */
+void mg_page_open(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path);
+/* Closes <main>, adds the footer and closes the document. */
+void mg_page_close(struct mg_buf *b, enum mg_lang lang);
+
+/* Sends the page in `b` (freed) with `status`; remembers the language in
+ * a cookie when `remember` is set; `extra_cookies` (NULL or up to 3
+ * Set-Cookie values) are added. */
+enum MHD_Result mg_page_reply(struct mg_request *req, unsigned int status, struct mg_buf *b,
+                              enum mg_lang lang, bool remember, const char *const *extra_cookies);
+
+/* A whole page with a heading and a paragraph, for errors and notices. */
+enum MHD_Result mg_page_notice(struct mg_request *req, unsigned int status, enum mg_lang lang,
+                               const char *title, const char *text);
+
+#endif
