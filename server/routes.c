@@ -13,6 +13,7 @@ const struct mg_route mg_routes[] = {
     {"GET", "/s/{token}", mg_handle_respond_invitation, MG_ROUTE_HTML | MG_ROUTE_SECRET},
     {"GET", "/o/{token}", mg_handle_respond_open, MG_ROUTE_HTML | MG_ROUTE_SECRET},
     {"GET", "/survey", mg_handle_respond_welcome, MG_ROUTE_HTML},
+    {"GET", "/accessibility", mg_handle_accessibility, MG_ROUTE_HTML},
     {"GET", "/survey/page/{n}", mg_handle_respond_page, MG_ROUTE_HTML},
     {"POST", "/survey/page/{n}", mg_handle_respond_page_post, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
 
