@@ -15,21 +15,23 @@ BINDIR    := $(PREFIX)/bin
 DATADIR   := $(PREFIX)/share/mognad
 
 CC        ?= cc
-PKGS      := libmicrohttpd libpq libcjson libsodium
+PKGS      := libmicrohttpd libpq libcjson libsodium gsl
 WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
              -Wshadow -Wpointer-arith -fno-common
 HARDEN    := -fstack-protector-strong
 DEFS      := -D_GNU_SOURCE -DMG_VERSION='"$(VERSION)"' -DMG_DATADIR='"$(DATADIR)"'
 
 # SAN=1 builds into build/asan with AddressSanitizer and UBSan.
+# BUILD moves the whole output (build/mognad, build/asan/...) elsewhere.
 SAN       ?= 0
+BUILD     ?= build
 ifeq ($(SAN),1)
-  OUT     := build/asan
+  OUT     := $(BUILD)/asan
   OPT     := -O1 -g -fno-omit-frame-pointer \
              -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN   := -fsanitize=address,undefined
 else
-  OUT     := build
+  OUT     := $(BUILD)
   OPT     := -O2 -g -D_FORTIFY_SOURCE=2
   LDSAN   :=
 endif
@@ -80,11 +82,11 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SAN=1 all unit
-	@tests/run.sh
+	@MOGNAD_BUILD_DIR=$(BUILD) tests/run.sh
 
 test-asan: deps
 	@$(MAKE) --no-print-directory SAN=1 all unit
-	@MOGNAD_TEST_BUILDS=asan tests/run.sh
+	@MOGNAD_BUILD_DIR=$(BUILD) MOGNAD_TEST_BUILDS=asan tests/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)

@@ -3,6 +3,7 @@
 # one line "N passed, N failed".
 #
 #   MOGNAD_TEST_BUILDS  builds to test: "normal asan" (default) or "asan"
+#   MOGNAD_BUILD_DIR    where the builds are (default build)
 #   MOGNAD_TEST_ONLY    run only test files whose name contains this
 #   DATABASE_URL        when set, a throwaway database is created on that
 #                       server (and dropped after); otherwise a throwaway
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 builds=${MOGNAD_TEST_BUILDS:-normal asan}
+bd=${MOGNAD_BUILD_DIR:-build}
 only=${MOGNAD_TEST_ONLY:-}
 results=$(mktemp /tmp/mognad-results.XXXXXX)
 tmpdir=$(mktemp -d /tmp/mognad-test.XXXXXX)
@@ -45,8 +47,8 @@ else
 fi
 export MOGNAD_DATA_DIR=$top
 export MOGNAD_KEY_FILE=$tmpdir/test.key
-build/mognad keygen "$MOGNAD_KEY_FILE" >/dev/null || { echo "cannot make the test key file"; exit 1; }
-if ! build/mognad migrate >/dev/null; then
+$bd/mognad keygen "$MOGNAD_KEY_FILE" >/dev/null || { echo "cannot make the test key file"; exit 1; }
+if ! $bd/mognad migrate >/dev/null; then
     echo "migrations failed"
     exit 1
 fi
@@ -56,7 +58,7 @@ record() { echo "$1 $2 $3 $4" >>"$results"; } # suite passed failed skipped
 
 # Unit tests (cmocka): parse its summary, trust the exit code for failures.
 for b in $builds; do
-    dir=build/tests; [ "$b" = asan ] && dir=build/asan/tests
+    dir=$bd/tests; [ "$b" = asan ] && dir=$bd/asan/tests
     for t in "$dir"/test_*; do
         [ -x "$t" ] || continue
         case "$t" in *.d) continue ;; esac
@@ -75,7 +77,7 @@ done
 
 # Integration tests: the real server against the test database.
 for b in $builds; do
-    bin=$top/build/mognad; [ "$b" = asan ] && bin=$top/build/asan/mognad
+    bin=$top/$bd/mognad; [ "$b" = asan ] && bin=$top/$bd/asan/mognad
     for t in tests/integration/test_*.py; do
         [ -f "$t" ] || continue
         [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     build-essential pkg-config
     libmicrohttpd-dev libpq-dev libcjson-dev libsodium-dev libcmocka-dev
+    libgsl-dev
     postgresql-15 postgresql-client-15
     python3 curl valgrind
 )
