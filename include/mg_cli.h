@@ -33,6 +33,12 @@ int mg_cli_keygen(int argc, char **argv);
 int mg_cli_round(int argc, char **argv);
 int mg_cli_series(int argc, char **argv);
 int mg_cli_user(int argc, char **argv);
+int mg_cli_units(int argc, char **argv);
+int mg_cli_invite(int argc, char **argv);
+int mg_cli_remind(int argc, char **argv);
+int mg_cli_survey(int argc, char **argv);
+int mg_cli_indicators(int argc, char **argv);
+int mg_cli_anonymise(int argc, char **argv);
 
 extern const char mg_cli_serve_usage[];
 extern const char mg_cli_migrate_usage[];
@@ -40,5 +46,11 @@ extern const char mg_cli_keygen_usage[];
 extern const char mg_cli_round_usage[];
 extern const char mg_cli_series_usage[];
 extern const char mg_cli_user_usage[];
+extern const char mg_cli_units_usage[];
+extern const char mg_cli_invite_usage[];
+extern const char mg_cli_remind_usage[];
+extern const char mg_cli_survey_usage[];
+extern const char mg_cli_indicators_usage[];
+extern const char mg_cli_anonymise_usage[];
 
 #endif

@@ -34,5 +34,8 @@ enum MHD_Result mg_handle_respond_open(struct mg_request *req);
 enum MHD_Result mg_handle_respond_welcome(struct mg_request *req);
 enum MHD_Result mg_handle_respond_page(struct mg_request *req);
 enum MHD_Result mg_handle_respond_page_post(struct mg_request *req);
+enum MHD_Result mg_handle_respond_review(struct mg_request *req);
+enum MHD_Result mg_handle_respond_submit(struct mg_request *req);
+enum MHD_Result mg_handle_respond_profile(struct mg_request *req);
 
 #endif

@@ -61,6 +61,18 @@ enum mg_msg {
     MSG_CONTINUE_TO_SURVEY,
     MSG_ERROR_TITLE,
     MSG_SAVED_DRAFT,
+    MSG_REVIEW_MISSING,       /* %d: unanswered questions */
+    MSG_REVISE_NOTE,          /* %s: closing date */
+    MSG_DONE_TEXT,
+    MSG_SHOW_PROFILE,
+    MSG_CHANGE_ANSWERS,
+    MSG_INDEX_EXPLAINED,
+    MSG_NO_INDEX,
+    MSG_YOUR_LEVEL,           /* %s: level name */
+    MSG_ORG_TITLE,
+    MSG_ORG_INTRO,
+    MSG_STAIRCASE,
+    MSG_PRINT_HINT,
     MSG_COUNT
 };
 

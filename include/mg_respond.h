@@ -52,8 +52,40 @@ enum mg_error mg_respond_start_open(struct mg_db_conn *conn, const char *token,
 enum mg_error mg_respond_load(struct mg_db_conn *conn, const char *cookie, struct mg_rsession *s);
 void mg_respond_free(struct mg_rsession *s);
 
+/* Merges answers into the stored draft in one statement, so requests of
+ * the same session (a page post and respond.js's autosave) never undo each
+ * other: the items in `remove` (a text[] literal such as {a,b}, or NULL)
+ * are dropped, then those of `set` (a JSON object of item -> answer) are
+ * written. `s->draft` becomes the stored result. */
+enum mg_error mg_respond_merge_answers(struct mg_db_conn *conn, struct mg_rsession *s,
+                                       const struct cJSON *set, const char *remove);
+
 /* Stores `s->draft`. */
 enum mg_error mg_respond_save_draft(struct mg_db_conn *conn, const struct mg_rsession *s);
+
+struct mg_score;
+
+enum mg_submit_outcome {
+    MG_SUBMIT_STORED,  /* a new response */
+    MG_SUBMIT_REVISED, /* pseudonymous: replaced the person's earlier response */
+    MG_SUBMIT_ALREADY, /* anonymous or open: this session has submitted already */
+};
+
+/* Stores the response of session `s`, scored as `score`, in one
+ * transaction: pseudonymous rounds replace the person's earlier response
+ * (found by pseudonym) and keep the answers in the draft for revision;
+ * anonymous rounds mark the invitation completed and queue the response
+ * for a shuffled batch (sql/004_submit.sql); open rounds store it. In
+ * anonymous and open rounds the draft's answers are then erased, so the
+ * session no longer holds anything of the response. MG_ERR_ROUND_CLOSED
+ * when the round no longer accepts answers, MG_ERR_UNAUTHORISED when the
+ * session is gone. */
+enum mg_error mg_respond_submit(struct mg_db_conn *conn, struct mg_rsession *s,
+                                const struct mg_score *score, enum mg_submit_outcome *outcome);
+
+/* Moves queued anonymous responses of round `round_id` into responses
+ * when at least `min` wait (sql/004_submit.sql); returns how many, or -1. */
+int mg_respond_flush_anonymous(struct mg_db_conn *conn, int64_t round_id, int min);
 
 /* The per-session form token against cross-site form posts: a keyed hash
  * of the session, so nothing more is stored. */

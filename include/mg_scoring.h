@@ -70,6 +70,11 @@ const char *mg_score_level(const struct cJSON *def, double score);
 /* Rounds to three decimals, half away from zero. */
 double mg_score_round(double x);
 
+/* The storage form of a scored response: the payload of
+ * mg_store_response (sql/004_submit.sql). Returns a string to free, or
+ * NULL when out of memory. */
+char *mg_score_payload(const struct mg_score *s);
+
 /* The item keys of `def` without an answer in `answers`, in survey order;
  * returns how many there are and stores up to `max` of them. */
 size_t mg_score_unanswered(const struct cJSON *def, const struct cJSON *answers, const char **keys,

@@ -16,6 +16,9 @@ const struct mg_route mg_routes[] = {
     {"GET", "/accessibility", mg_handle_accessibility, MG_ROUTE_HTML},
     {"GET", "/survey/page/{n}", mg_handle_respond_page, MG_ROUTE_HTML},
     {"POST", "/survey/page/{n}", mg_handle_respond_page_post, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
+    {"GET", "/survey/review", mg_handle_respond_review, MG_ROUTE_HTML},
+    {"POST", "/survey/submit", mg_handle_respond_submit, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
+    {"GET", "/survey/profile", mg_handle_respond_profile, MG_ROUTE_HTML},
 
     /* HR session */
     {"POST", "/api/v1/session", mg_handle_session_create, MG_ROUTE_JSON_BODY},

@@ -68,6 +68,14 @@ MG_DB_STMT(stmt_retention_pseudonyms,
            "  RETURNING r.series_id) "
            "SELECT series_id, count(*) FROM resp GROUP BY series_id");
 
+/* Anonymous responses move from the queue in shuffled batches: while the
+ * round is open only once a batch is large (so a batch never narrows down
+ * whose it is), everything once it has closed. */
+MG_DB_STMT(stmt_flush_anonymous_due,
+           "SELECT q.round_id, mg_flush_anonymous(q.round_id, CASE WHEN r.state = 'open' "
+           "THEN greatest(r.min_group_size, 10) ELSE 1 END) "
+           "FROM (SELECT DISTINCT round_id FROM anonymous_queue) q JOIN rounds r ON r.id = q.round_id");
+
 static void audit_ids(struct mg_db_conn *conn, PGresult *res, const char *action, int *changes)
 {
     for (int i = 0; i < PQntuples(res); i++) {
@@ -147,6 +155,17 @@ static enum mg_qs pass_tx(struct mg_db_conn *conn, void *arg)
             p->changes++;
         }
         PQclear(ins);
+    }
+    PQclear(res);
+
+    if ((qs = mg_db_exec(conn, &stmt_flush_anonymous_due, 0, NULL, &res)) < 0)
+        return qs;
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (strcmp(PQgetvalue(res, i, 1), "0") == 0)
+            continue;
+        mg_log(MG_LOG_INFO, "scheduler: stored a batch of %s anonymous responses of round %s",
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 0));
+        p->changes++;
     }
     PQclear(res);
 

@@ -224,3 +224,48 @@ size_t mg_score_unanswered(const cJSON *def, const cJSON *answers, const char **
     }
     return n;
 }
+
+char *mg_score_payload(const struct mg_score *s)
+{
+    cJSON *p = cJSON_CreateObject();
+    if (s->has_index) {
+        cJSON_AddNumberToObject(p, "index", s->index);
+        cJSON_AddStringToObject(p, "level", s->level);
+    } else {
+        cJSON_AddNullToObject(p, "index");
+        cJSON_AddNullToObject(p, "level");
+    }
+    cJSON *answers = cJSON_AddArrayToObject(p, "answers");
+    for (size_t i = 0; i < s->n_items; i++) {
+        const struct mg_item_score *is = &s->items[i];
+        if (is->kind == MG_ANSWER_NONE)
+            continue;
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "item", is->key);
+        if (is->kind == MG_ANSWER_VALUE)
+            cJSON_AddNumberToObject(a, "value", is->value);
+        else if (is->kind == MG_ANSWER_OPTION)
+            cJSON_AddStringToObject(a, "option", is->option);
+        else
+            cJSON_AddTrueToObject(a, "dk");
+        if (is->scored)
+            cJSON_AddNumberToObject(a, "score", is->score);
+        else
+            cJSON_AddNullToObject(a, "score");
+        cJSON_AddItemToArray(answers, a);
+    }
+    cJSON *areas = cJSON_AddArrayToObject(p, "areas");
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const struct mg_area_score *as = &s->areas[i];
+        if (!as->present)
+            continue;
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "area", as->key);
+        cJSON_AddNumberToObject(a, "score", as->score);
+        cJSON_AddStringToObject(a, "level", as->level);
+        cJSON_AddItemToArray(areas, a);
+    }
+    char *text = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    return text;
+}

@@ -54,6 +54,11 @@ if ! $bd/mognad migrate >/dev/null; then
 fi
 echo "test database ready"
 
+# The browser tests' packages (playwright-core, axe-core), from the lock file.
+if [ ! -d tests/browser/node_modules ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || { echo "npm ci in tests/browser failed"; exit 1; }
+fi
+
 record() { echo "$1 $2 $3 $4" >>"$results"; } # suite passed failed skipped
 
 # Unit tests (cmocka): parse its summary, trust the exit code for failures.

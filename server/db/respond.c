@@ -9,6 +9,7 @@
 
 #include "mg_clock.h"
 #include "mg_db.h"
+#include "mg_scoring.h"
 
 MG_DB_STMT(stmt_invitation_by_hash,
            "SELECT i.id, i.round_id, i.unit_id, i.role, i.survey_id, i.status, r.mode, r.state, "
@@ -41,6 +42,11 @@ MG_DB_STMT(stmt_rsession_load,
            "WHERE s.token_hash = $1::bytea AND s.expires_on >= $2::date");
 MG_DB_STMT(stmt_rsession_save,
            "UPDATE respondent_sessions SET draft = $2::jsonb WHERE token_hash = $1::bytea");
+
+MG_DB_STMT(stmt_rsession_merge,
+           "UPDATE respondent_sessions SET draft = jsonb_set(draft, '{answers}', "
+           "(COALESCE(draft -> 'answers', '{}'::jsonb) - COALESCE($3::text[], '{}')) || $2::jsonb) "
+           "WHERE token_hash = $1::bytea RETURNING draft::text");
 
 static void hex_of(const unsigned char *bin, size_t len, char *out, size_t outlen)
 {
@@ -239,6 +245,33 @@ enum mg_error mg_respond_save_draft(struct mg_db_conn *conn, const struct mg_rse
     return qs < 0 ? MG_ERR_UNAVAILABLE : MG_OK;
 }
 
+enum mg_error mg_respond_merge_answers(struct mg_db_conn *conn, struct mg_rsession *s,
+                                       const cJSON *set, const char *remove)
+{
+    char hex[67];
+    PGresult *res = NULL;
+    char *text = cJSON_PrintUnformatted(set);
+    if (!text)
+        return MG_ERR_INTERNAL;
+    hex_of(s->hash.h, sizeof s->hash.h, hex, sizeof hex);
+    const char *p[] = {hex, text, remove};
+    enum mg_qs qs = mg_db_exec(conn, &stmt_rsession_merge, 3, p, &res);
+    free(text);
+    if (qs != MG_QS_ROWS) {
+        PQclear(res);
+        return qs == MG_QS_NONE ? MG_ERR_UNAUTHORISED : MG_ERR_UNAVAILABLE;
+    }
+    cJSON *draft = cJSON_Parse(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!cJSON_IsObject(draft)) {
+        cJSON_Delete(draft);
+        return MG_ERR_INTERNAL;
+    }
+    cJSON_Delete(s->draft);
+    s->draft = draft;
+    return MG_OK;
+}
+
 void mg_respond_csrf(const struct mg_keys *keys, const struct mg_rsession *s, struct mg_token *out)
 {
     unsigned char bin[MG_TOKEN_BYTES];
@@ -249,4 +282,168 @@ void mg_respond_csrf(const struct mg_keys *keys, const struct mg_rsession *s, st
     crypto_generichash_final(&st, bin, sizeof bin);
     sodium_bin2base64(out->text, sizeof out->text, bin, sizeof bin,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* ---- submit ---------------------------------------------------------------- */
+
+MG_DB_STMT(stmt_submit_session,
+           "SELECT COALESCE(draft -> 'submitted' = 'true'::jsonb, false) FROM respondent_sessions "
+           "WHERE token_hash = $1::bytea FOR UPDATE");
+MG_DB_STMT(stmt_submit_round,
+           "SELECT state = 'open' AND closes_at > $2::timestamptz FROM rounds WHERE id = $1::bigint "
+           "FOR SHARE");
+MG_DB_STMT(stmt_submit_invitation,
+           "SELECT status, pseudonym FROM invitations WHERE id = $1::bigint FOR UPDATE");
+MG_DB_STMT(stmt_submit_complete,
+           "UPDATE invitations SET status = 'completed' WHERE id = $1::bigint");
+MG_DB_STMT(stmt_submit_replace,
+           "SELECT mg_delete_response(id) FROM responses WHERE round_id = $1::bigint "
+           "AND pseudonym = $2::bytea");
+MG_DB_STMT(stmt_submit_store,
+           "SELECT mg_store_response($1::bigint, $2::bigint, $3::bigint, $4, $5::bytea, 'web', $6::jsonb)");
+MG_DB_STMT(stmt_submit_queue,
+           "INSERT INTO anonymous_queue (round_id, survey_id, unit_id, role, payload) "
+           "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb)");
+MG_DB_STMT(stmt_flush_anonymous, "SELECT mg_flush_anonymous($1::bigint, $2::integer)");
+
+struct submit_ctx {
+    struct mg_rsession *s;
+    const char *payload;
+    enum mg_submit_outcome outcome;
+    enum mg_error err;
+};
+
+static enum mg_qs submit_fail(struct submit_ctx *c, PGresult *res, enum mg_qs qs, enum mg_error err)
+{
+    PQclear(res);
+    c->err = qs < 0 ? MG_ERR_UNAVAILABLE : err;
+    return qs == MG_QS_SOFT ? MG_QS_SOFT : MG_QS_HARD;
+}
+
+static enum mg_qs submit_tx(struct mg_db_conn *conn, void *arg)
+{
+    struct submit_ctx *c = arg;
+    struct mg_rsession *s = c->s;
+    PGresult *res = NULL;
+    enum mg_qs qs;
+    char hex[67], now[40], round[24], survey[24], unit[24], invitation[24];
+
+    c->err = MG_OK;
+    c->outcome = MG_SUBMIT_STORED;
+    hex_of(s->hash.h, sizeof s->hash.h, hex, sizeof hex);
+    snprintf(round, sizeof round, "%lld", (long long)s->round_id);
+    snprintf(survey, sizeof survey, "%lld", (long long)s->survey_id);
+    snprintf(unit, sizeof unit, "%lld", (long long)s->unit_id);
+    snprintf(invitation, sizeof invitation, "%lld", (long long)s->invitation_id);
+    mg_clock_now(now, sizeof now);
+
+    /* The session first, so two submissions from it queue up here. */
+    const char *sp[] = {hex};
+    if ((qs = mg_db_exec(conn, &stmt_submit_session, 1, sp, &res)) != MG_QS_ROWS)
+        return submit_fail(c, res, qs, MG_ERR_UNAUTHORISED);
+    bool submitted = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    bool pseudonymous = strcmp(s->mode, "pseudonymous") == 0;
+    if (submitted && !pseudonymous) {
+        c->outcome = MG_SUBMIT_ALREADY;
+        return MG_QS_NONE;
+    }
+    /* FOR SHARE: closing the round waits until this submission is in. */
+    const char *rp[] = {round, now};
+    if ((qs = mg_db_exec(conn, &stmt_submit_round, 2, rp, &res)) != MG_QS_ROWS ||
+        strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+        return submit_fail(c, res, qs, MG_ERR_ROUND_CLOSED);
+    PQclear(res);
+
+    if (s->invitation_id) {
+        const char *ip[] = {invitation};
+        if ((qs = mg_db_exec(conn, &stmt_submit_invitation, 1, ip, &res)) != MG_QS_ROWS)
+            return submit_fail(c, res, qs, MG_ERR_UNAUTHORISED);
+        bool completed = strcmp(PQgetvalue(res, 0, 0), "completed") == 0;
+        char pseudonym[67] = "";
+        if (!PQgetisnull(res, 0, 1))
+            snprintf(pseudonym, sizeof pseudonym, "%s", PQgetvalue(res, 0, 1));
+        PQclear(res);
+        if (pseudonymous && pseudonym[0]) {
+            const char *dp[] = {round, pseudonym};
+            if ((qs = mg_db_exec(conn, &stmt_submit_replace, 2, dp, &res)) < 0)
+                return submit_fail(c, res, qs, MG_ERR_UNAVAILABLE);
+            if (PQntuples(res) > 0)
+                c->outcome = MG_SUBMIT_REVISED;
+            PQclear(res);
+            const char *wp[] = {round, survey, unit, s->role, pseudonym, c->payload};
+            if ((qs = mg_db_exec(conn, &stmt_submit_store, 6, wp, NULL)) < 0)
+                return submit_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+        } else {
+            /* Anonymous (or a pseudonym already removed): single use. */
+            if (completed) {
+                c->outcome = MG_SUBMIT_ALREADY;
+                return MG_QS_NONE;
+            }
+            const char *qp[] = {round, survey, unit, s->role, c->payload};
+            if ((qs = mg_db_exec(conn, &stmt_submit_queue, 5, qp, NULL)) < 0)
+                return submit_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+        }
+        if ((qs = mg_db_exec(conn, &stmt_submit_complete, 1, ip, NULL)) < 0)
+            return submit_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+    } else {
+        const char *wp[] = {round, survey, unit, s->role, NULL, c->payload};
+        if ((qs = mg_db_exec(conn, &stmt_submit_store, 6, wp, NULL)) < 0)
+            return submit_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+    }
+
+    /* The draft: kept for revision when pseudonymous, emptied otherwise. */
+    cJSON *draft = pseudonymous ? cJSON_Duplicate(s->draft, true) : cJSON_CreateObject();
+    if (!draft)
+        return submit_fail(c, NULL, MG_QS_HARD, MG_ERR_INTERNAL);
+    cJSON_DeleteItemFromObjectCaseSensitive(draft, "submitted");
+    cJSON_AddTrueToObject(draft, "submitted");
+    char *text = cJSON_PrintUnformatted(draft);
+    cJSON_Delete(draft);
+    if (!text)
+        return submit_fail(c, NULL, MG_QS_HARD, MG_ERR_INTERNAL);
+    const char *up[] = {hex, text};
+    qs = mg_db_exec(conn, &stmt_rsession_save, 2, up, NULL);
+    free(text);
+    if (qs < 0)
+        return submit_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+    return MG_QS_ROWS;
+}
+
+enum mg_error mg_respond_submit(struct mg_db_conn *conn, struct mg_rsession *s,
+                                const struct mg_score *score, enum mg_submit_outcome *outcome)
+{
+    struct submit_ctx c = {s, NULL, MG_SUBMIT_STORED, MG_OK};
+    char *payload = mg_score_payload(score);
+    if (!payload)
+        return MG_ERR_INTERNAL;
+    c.payload = payload;
+    enum mg_qs qs = mg_db_tx(conn, submit_tx, &c);
+    free(payload);
+    if (qs < 0 && c.err == MG_OK)
+        c.err = MG_ERR_UNAVAILABLE;
+    if (c.err == MG_OK) {
+        *outcome = c.outcome;
+        if (c.outcome != MG_SUBMIT_ALREADY) {
+            cJSON_DeleteItemFromObjectCaseSensitive(s->draft, "submitted");
+            cJSON_AddTrueToObject(s->draft, "submitted");
+        }
+    }
+    return c.err;
+}
+
+int mg_respond_flush_anonymous(struct mg_db_conn *conn, int64_t round_id, int min)
+{
+    char round[24], m[16];
+    PGresult *res = NULL;
+    snprintf(round, sizeof round, "%lld", (long long)round_id);
+    snprintf(m, sizeof m, "%d", min);
+    const char *p[] = {round, m};
+    if (mg_db_exec(conn, &stmt_flush_anonymous, 2, p, &res) != MG_QS_ROWS) {
+        PQclear(res);
+        return -1;
+    }
+    int n = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
 }

@@ -119,6 +119,8 @@ MG_DB_STMT(stmt_round_close,
            "UPDATE rounds SET state = 'closed', closes_at = CASE WHEN closes_at > $2::timestamptz "
            "AND opens_at < $2::timestamptz THEN $2::timestamptz ELSE closes_at END "
            "WHERE id = $1::bigint");
+/* A closed round's anonymous responses wait no longer (sql/004_submit.sql). */
+MG_DB_STMT(stmt_round_flush, "SELECT mg_flush_anonymous($1::bigint, 1)");
 MG_DB_STMT(stmt_round_list,
            "SELECT r.id, r.name, r.state, r.mode, r.min_group_size, "
            "to_char(r.opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
@@ -464,6 +466,8 @@ static enum mg_qs change_tx(struct mg_db_conn *conn, void *arg)
         }
         const char *cp[] = {idbuf, now};
         qs = mg_db_exec(conn, &stmt_round_close, 2, cp, NULL);
+        if (qs >= 0)
+            qs = mg_db_exec(conn, &stmt_round_flush, 1, cp, NULL);
         action = "round.close";
     } else {
         const struct mg_round_spec *s = c->spec;

@@ -2,6 +2,7 @@
  * area, review, submit and the personal profile. Works without JavaScript;
  * respond.js only enhances. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "mg_http.h"
 #include "mg_page.h"
 #include "mg_respond.h"
+#include "mg_scoring.h"
 
 /* ---- definition helpers (the definition was validated when loaded) ---- */
 
@@ -139,6 +141,10 @@ static const char *answer_for(const struct mg_rsession *s, const char *key)
     return cJSON_IsString(a) ? a->valuestring : NULL;
 }
 
+static bool finished(const struct mg_rsession *s);
+static bool submitted_of(const struct mg_rsession *s);
+static enum MHD_Result thanks_page(struct mg_request *req, enum mg_lang lang);
+
 /* ---- link exchange ------------------------------------------------------ */
 
 static enum MHD_Result start(struct mg_request *req, bool open_link)
@@ -236,7 +242,7 @@ enum MHD_Result mg_handle_respond_welcome(struct mg_request *req)
         return ret;
     mg_db_release(req->srv->db, conn);
     enum mg_lang lang = lang_for(req, &s, &remember);
-    if (check_window(req, &s, lang, &ret)) {
+    if (check_window(req, &s, lang, &ret) || (finished(&s) && (ret = thanks_page(req, lang), true))) {
         mg_respond_free(&s);
         return ret;
     }
@@ -260,6 +266,8 @@ enum MHD_Result mg_handle_respond_welcome(struct mg_request *req)
         mg_buf_puts(&b, "</li>\n");
     }
     mg_buf_puts(&b, "</ul>\n");
+    if (submitted_of(&s))
+        mg_buf_printf(&b, "<p class=\"done\"><a href=\"/survey/profile\">%s</a></p>\n", mg_t(lang, MSG_SHOW_PROFILE));
     int next = first_open_page(&s);
     bool started = cJSON_GetArraySize(answers_of(&s)) > 0;
     if (next)
@@ -433,7 +441,7 @@ enum MHD_Result mg_handle_respond_page(struct mg_request *req)
     mg_db_release(req->srv->db, conn);
     enum mg_lang lang = lang_for(req, &s, &remember);
     int n = page_param(req);
-    if (check_window(req, &s, lang, &ret)) {
+    if (check_window(req, &s, lang, &ret) || (finished(&s) && (ret = thanks_page(req, lang), true))) {
         mg_respond_free(&s);
         return ret;
     }
@@ -491,6 +499,10 @@ enum MHD_Result mg_handle_respond_page_post(struct mg_request *req)
     enum mg_lang lang = lang_for(req, &s, &remember);
     int n = page_param(req);
     const cJSON *area = area_of_page(s.definition, n);
+    if (finished(&s)) {
+        ret = thanks_page(req, lang);
+        goto done;
+    }
     if (check_window(req, &s, lang, &ret) || !area || !csrf_ok(req, &s)) {
         if (area && s.accepting)
             ret = mg_page_notice(req, 403, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(MG_ERR_CSRF));
@@ -522,8 +534,14 @@ enum MHD_Result mg_handle_respond_page_post(struct mg_request *req)
         }
     }
 
-    cJSON *answers = cJSON_GetObjectItemCaseSensitive(s.draft, "answers");
+    /* respond.js's autosave only adds answers; a page post also drops the
+     * page's answers that were cleared. */
+    const char *nav = mg_form_get(&req->form, "nav");
+    bool autosave = nav && strcmp(nav, "save") == 0;
+    cJSON *set = cJSON_CreateObject();
     cJSON *missing = cJSON_CreateArray();
+    struct mg_buf remove = {0};
+    mg_buf_puts(&remove, "{");
     const cJSON *item;
     cJSON_ArrayForEach(item, items_of(s.definition)) {
         if (strcmp(str_field(item, "area"), akey) != 0)
@@ -532,21 +550,26 @@ enum MHD_Result mg_handle_respond_page_post(struct mg_request *req)
         const char *key = str_field(item, "key");
         snprintf(field, sizeof field, "a.%s", key);
         const char *v = mg_form_get(&req->form, field);
-        cJSON_DeleteItemFromObjectCaseSensitive(answers, key);
-        if (v)
-            cJSON_AddStringToObject(answers, key, v);
-        else if (bool_field(item, "required", true))
+        if (v) {
+            cJSON_AddStringToObject(set, key, v);
+            continue;
+        }
+        if (!autosave) /* item keys are [a-z0-9_]: no quoting needed */
+            mg_buf_printf(&remove, "%s%s", remove.len > 1 ? "," : "", key);
+        if (bool_field(item, "required", true))
             cJSON_AddItemToArray(missing, cJSON_CreateString(key));
     }
-    enum mg_error err = mg_respond_save_draft(conn, &s);
+    mg_buf_puts(&remove, "}");
+    enum mg_error err = mg_respond_merge_answers(conn, &s, set, remove.data);
+    cJSON_Delete(set);
+    mg_buf_free(&remove);
     if (err != MG_OK) {
         cJSON_Delete(missing);
         ret = mg_page_notice(req, 503, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(err));
         goto done;
     }
-    const char *nav = mg_form_get(&req->form, "nav");
     bool back = nav && strcmp(nav, "back") == 0;
-    if (nav && strcmp(nav, "save") == 0) {
+    if (autosave) {
         /* respond.js saving the draft as answers change. */
         cJSON_Delete(missing);
         ret = mg_reply_buffer(req, 204, "text/plain", "", 0);
@@ -569,6 +592,443 @@ enum MHD_Result mg_handle_respond_page_post(struct mg_request *req)
 
 done:
     mg_db_release(req->srv->db, conn);
+    mg_respond_free(&s);
+    return ret;
+}
+
+/* ---- review, submit, profile ------------------------------------------- */
+
+static bool submitted_of(const struct mg_rsession *s)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s->draft, "submitted"));
+}
+
+/* An anonymous or open session that has submitted holds nothing more:
+ * every page of it says thank you. */
+static bool finished(const struct mg_rsession *s)
+{
+    return submitted_of(s) && strcmp(s->mode, "pseudonymous") != 0;
+}
+
+static enum MHD_Result thanks_page(struct mg_request *req, enum mg_lang lang)
+{
+    return mg_page_notice(req, 200, lang, mg_t(lang, MSG_THANKS_TITLE), mg_t(lang, MSG_DONE_TEXT));
+}
+
+/* The label of answer `v` to `item`. */
+static const char *answer_label(const cJSON *def, const cJSON *item, const char *v, enum mg_lang lang)
+{
+    if (strcmp(v, "dk") == 0)
+        return text_of(dont_know_label(def, item), lang);
+    const cJSON *o;
+    if (strcmp(str_field(item, "type"), "choice") == 0) {
+        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(item, "options"))
+            if (strcmp(str_field(o, "key"), v) == 0)
+                return text_of(cJSON_GetObjectItemCaseSensitive(o, "label"), lang);
+        return v;
+    }
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(scale_of(def, item), "points")) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", cJSON_GetObjectItemCaseSensitive(o, "value")->valueint);
+        if (strcmp(num, v) == 0)
+            return text_of(cJSON_GetObjectItemCaseSensitive(o, "label"), lang);
+    }
+    return v;
+}
+
+static enum MHD_Result render_review(struct mg_request *req, struct mg_rsession *s, enum mg_lang lang,
+                                     bool remember, unsigned int status)
+{
+    const cJSON *def = s->definition, *area, *item;
+    struct mg_buf b = {0};
+    struct mg_token csrf;
+    const char *first[1];
+    size_t missing = mg_score_unanswered(def, answers_of(s), first, 1);
+
+    mg_page_open(&b, lang, mg_t(lang, MSG_REVIEW_TITLE), "/survey/review");
+    if (missing > 0) {
+        mg_buf_printf(&b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\">"
+                          "<h2>%s</h2><p><a href=\"#q-%s\">", mg_t(lang, MSG_ERROR_SUMMARY), first[0]);
+        mg_buf_printf(&b, mg_t(lang, MSG_REVIEW_MISSING), (int)missing);
+        mg_buf_puts(&b, "</a></p></div>\n");
+    }
+    mg_buf_printf(&b, "<h1>%s</h1>\n<p class=\"lead\">%s</p>\n", mg_t(lang, MSG_REVIEW_TITLE),
+                  mg_t(lang, MSG_REVIEW_INTRO));
+    int n = 0;
+    cJSON_ArrayForEach(area, areas_of(def)) {
+        n++;
+        const char *akey = str_field(area, "key");
+        const char *name = text_of(cJSON_GetObjectItemCaseSensitive(area, "name"), lang);
+        mg_buf_puts(&b, "<section class=\"review-area\">\n<h2>");
+        mg_buf_html(&b, name);
+        mg_buf_printf(&b, "</h2>\n<p><a href=\"/survey/page/%d\">%s<span class=\"visually-hidden\">: ", n,
+                      mg_t(lang, MSG_CHANGE));
+        mg_buf_html(&b, name);
+        mg_buf_puts(&b, "</span></a></p>\n<dl class=\"answers\">\n");
+        cJSON_ArrayForEach(item, items_of(def)) {
+            if (strcmp(str_field(item, "area"), akey) != 0)
+                continue;
+            const char *key = str_field(item, "key");
+            const char *v = answer_for(s, key);
+            mg_buf_puts(&b, "<div id=\"q-");
+            mg_buf_html(&b, key);
+            mg_buf_puts(&b, v ? "\">" : "\" class=\"missing\">");
+            mg_buf_puts(&b, "<dt>");
+            mg_buf_html(&b, text_of(cJSON_GetObjectItemCaseSensitive(item, "text"), lang));
+            mg_buf_puts(&b, "</dt><dd>");
+            if (v)
+                mg_buf_html(&b, answer_label(def, item, v, lang));
+            else
+                mg_buf_printf(&b, "<a href=\"/survey/page/%d#q-%s\"><strong>%s</strong></a>", n, key,
+                              mg_t(lang, MSG_NOT_ANSWERED));
+            mg_buf_puts(&b, "</dd></div>\n");
+        }
+        mg_buf_puts(&b, "</dl>\n</section>\n");
+    }
+    mg_respond_csrf(req->srv->keys, s, &csrf);
+    mg_buf_printf(&b, "<form method=\"post\" action=\"/survey/submit\" class=\"submit\">\n"
+                      "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", csrf.text);
+    if (strcmp(s->mode, "pseudonymous") == 0) {
+        mg_buf_puts(&b, "<p>");
+        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), s->closes_on);
+        mg_buf_puts(&b, "</p>\n");
+    }
+    mg_buf_printf(&b, "<button type=\"submit\" class=\"primary\">%s</button>\n</form>\n", mg_t(lang, MSG_SUBMIT));
+    page_overview(&b, s, lang, -1);
+    mg_page_close(&b, lang);
+    return mg_page_reply(req, status, &b, lang, remember, NULL);
+}
+
+enum MHD_Result mg_handle_respond_review(struct mg_request *req)
+{
+    struct mg_db_conn *conn;
+    struct mg_rsession s;
+    enum MHD_Result ret;
+    bool remember;
+
+    if (load_session(req, &conn, &s, &ret))
+        return ret;
+    mg_db_release(req->srv->db, conn);
+    enum mg_lang lang = lang_for(req, &s, &remember);
+    if (check_window(req, &s, lang, &ret))
+        ;
+    else if (finished(&s))
+        ret = thanks_page(req, lang);
+    else
+        ret = render_review(req, &s, lang, remember, 200);
+    mg_respond_free(&s);
+    return ret;
+}
+
+/* The level object of key `key`. */
+static const cJSON *level_of(const cJSON *def, const char *key)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(def, "levels"))
+        if (key && strcmp(str_field(l, "key"), key) == 0)
+            return l;
+    return NULL;
+}
+
+static const char *level_name(const cJSON *def, const char *key, enum mg_lang lang)
+{
+    return text_of(cJSON_GetObjectItemCaseSensitive(level_of(def, key), "name"), lang);
+}
+
+static const cJSON *area_def(const cJSON *def, const char *key)
+{
+    const cJSON *a;
+    cJSON_ArrayForEach(a, areas_of(def))
+        if (strcmp(str_field(a, "key"), key) == 0)
+            return a;
+    return NULL;
+}
+
+/* Scores are shown as whole numbers, cut rather than rounded, so a shown
+ * figure never reaches a threshold its level has not (64.6 shows as 64,
+ * not as an "intermediate" 65). */
+static int shown(double score) { return (int)floor(score); }
+
+/* A horizontal bar per area, with the staircase's thresholds as lines. The
+ * table after it carries the same figures for screen readers. */
+static void profile_chart(struct mg_buf *b, const cJSON *def, const struct mg_score *sc, bool individual,
+                          enum mg_lang lang, const char *id)
+{
+    const int label_w = 230, bar_w = 380, row_h = 34, top = 26;
+    int rows = 0;
+    for (size_t i = 0; i < sc->n_areas; i++)
+        rows += sc->areas[i].individual == individual;
+    int height = top + rows * row_h + 8;
+    mg_buf_printf(b, "<figure class=\"chart\"><svg viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"%s-t\" "
+                     "focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"%s-t\">%s</title>\n",
+                  label_w + bar_w + 60, height, id, id, mg_t(lang, MSG_PROFILE_CHART));
+    /* Thresholds of the staircase. */
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(def, "levels")) {
+        double from = cJSON_GetObjectItemCaseSensitive(l, "from")->valuedouble;
+        if (from <= 0)
+            continue;
+        double x = label_w + bar_w * from / 100.0;
+        mg_buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#595959\" "
+                         "stroke-dasharray=\"3 3\"/>", x, x, top - 6, height - 4);
+        mg_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">", x,
+                      top - 10);
+        mg_buf_html(b, text_of(cJSON_GetObjectItemCaseSensitive(l, "name"), lang));
+        mg_buf_puts(b, "</text>\n");
+    }
+    int row = 0;
+    for (size_t i = 0; i < sc->n_areas; i++) {
+        const struct mg_area_score *as = &sc->areas[i];
+        if (as->individual != individual)
+            continue;
+        int y = top + row * row_h;
+        const cJSON *a = area_def(def, as->key);
+        mg_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" text-anchor=\"end\" fill=\"#1a1a1a\">",
+                      label_w - 8, y + 19);
+        mg_buf_html(b, text_of(cJSON_GetObjectItemCaseSensitive(a, "name"), lang));
+        mg_buf_puts(b, "</text>");
+        mg_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" fill=\"#e8eef4\"/>", label_w, y + 4,
+                      bar_w);
+        if (as->present) {
+            mg_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"22\" fill=\"#1f5f8b\"/>", label_w,
+                          y + 4, bar_w * as->score / 100.0);
+            mg_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#1a1a1a\">%d</text>",
+                          label_w + bar_w + 8, y + 19, shown(as->score));
+        } else {
+            mg_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#333\">", label_w + 8, y + 19);
+            mg_buf_html(b, mg_t(lang, MSG_NO_SCORE));
+            mg_buf_puts(b, "</text>");
+        }
+        mg_buf_puts(b, "\n");
+        row++;
+    }
+    mg_buf_puts(b, "</svg></figure>\n");
+}
+
+static void profile_table(struct mg_buf *b, const cJSON *def, const struct mg_score *sc, bool individual,
+                          enum mg_lang lang)
+{
+    mg_buf_printf(b, "<table class=\"profile\"><caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+                     "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+                  mg_t(lang, MSG_PROFILE_TABLE), mg_t(lang, MSG_AREA), mg_t(lang, MSG_SCORE),
+                  mg_t(lang, MSG_LEVEL));
+    for (size_t i = 0; i < sc->n_areas; i++) {
+        const struct mg_area_score *as = &sc->areas[i];
+        if (as->individual != individual)
+            continue;
+        mg_buf_puts(b, "<tr><th scope=\"row\">");
+        mg_buf_html(b, text_of(cJSON_GetObjectItemCaseSensitive(area_def(def, as->key), "name"), lang));
+        if (as->present) {
+            mg_buf_printf(b, "</th><td class=\"num\">%d</td><td>", shown(as->score));
+            mg_buf_html(b, level_name(def, as->level, lang));
+            mg_buf_puts(b, "</td></tr>\n");
+        } else {
+            mg_buf_printf(b, "</th><td colspan=\"2\">%s</td></tr>\n", mg_t(lang, MSG_NO_SCORE));
+        }
+    }
+    mg_buf_puts(b, "</tbody></table>\n");
+}
+
+/* Suggestions for the area at its level. */
+static void suggestions_for(struct mg_buf *b, const cJSON *def, const struct mg_area_score *as, enum mg_lang lang)
+{
+    const cJSON *a = area_def(def, as->key);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "suggestions"),
+                                                         as->level);
+    mg_buf_puts(b, "<section class=\"suggestion\"><h3>");
+    mg_buf_html(b, text_of(cJSON_GetObjectItemCaseSensitive(a, "name"), lang));
+    mg_buf_puts(b, " <span class=\"level-tag\">");
+    mg_buf_html(b, level_name(def, as->level, lang));
+    mg_buf_puts(b, "</span></h3>\n<ul>\n");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, list) {
+        mg_buf_puts(b, "<li>");
+        mg_buf_html(b, text_of(t, lang));
+        mg_buf_puts(b, "</li>\n");
+    }
+    mg_buf_puts(b, "</ul></section>\n");
+}
+
+/* The present areas of one scope, weakest first (at most `max`). */
+static size_t weakest(const struct mg_score *sc, bool individual, const struct mg_area_score **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sc->n_areas; i++) {
+        const struct mg_area_score *as = &sc->areas[i];
+        if (!as->present || as->individual != individual)
+            continue;
+        size_t j = n < max ? n++ : max;
+        if (j == max && (max == 0 || as->score >= out[max - 1]->score))
+            continue;
+        if (j == max)
+            j = max - 1;
+        while (j > 0 && out[j - 1]->score > as->score) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = as;
+    }
+    return n;
+}
+
+static enum MHD_Result render_profile(struct mg_request *req, struct mg_rsession *s, const struct mg_score *sc,
+                                      enum mg_lang lang, bool remember, bool once)
+{
+    const cJSON *def = s->definition;
+    struct mg_buf b = {0};
+    bool has_org = false;
+    for (size_t i = 0; i < sc->n_areas; i++)
+        has_org |= !sc->areas[i].individual;
+
+    mg_page_open(&b, lang, mg_t(lang, MSG_PROFILE_TITLE), "/survey/profile");
+    mg_buf_printf(&b, "<p class=\"done\" role=\"status\">%s</p>\n", mg_t(lang, MSG_THANKS_TEXT));
+    mg_buf_printf(&b, "<h1>%s</h1>\n<p class=\"lead\">%s</p>\n", mg_t(lang, MSG_PROFILE_TITLE),
+                  mg_t(lang, MSG_PROFILE_INTRO));
+    if (once)
+        mg_buf_printf(&b, "<p class=\"note\">%s</p>\n", mg_t(lang, MSG_PROFILE_ANON_NOTE));
+
+    mg_buf_printf(&b, "<section class=\"index\"><h2>%s</h2>\n", mg_t(lang, MSG_INDEX));
+    if (sc->has_index) {
+        const cJSON *level = level_of(def, sc->level);
+        mg_buf_printf(&b, "<p class=\"index-figure\"><strong>%d</strong> / 100</p>\n<p>", shown(sc->index));
+        mg_buf_printf(&b, mg_t(lang, MSG_YOUR_LEVEL), "");
+        mg_buf_puts(&b, "<strong>");
+        mg_buf_html(&b, text_of(cJSON_GetObjectItemCaseSensitive(level, "name"), lang));
+        mg_buf_puts(&b, "</strong>. ");
+        mg_buf_html(&b, text_of(cJSON_GetObjectItemCaseSensitive(level, "description"), lang));
+        mg_buf_printf(&b, "</p>\n<p class=\"hint\">%s</p>\n", mg_t(lang, MSG_INDEX_EXPLAINED));
+    } else {
+        mg_buf_printf(&b, "<p>%s</p>\n", mg_t(lang, MSG_NO_INDEX));
+    }
+    mg_buf_puts(&b, "</section>\n");
+
+    mg_buf_printf(&b, "<section><h2>%s</h2>\n", mg_t(lang, MSG_PROFILE_CHART));
+    profile_chart(&b, def, sc, true, lang, "chart-individual");
+    profile_table(&b, def, sc, true, lang);
+    mg_buf_puts(&b, "</section>\n");
+
+    const struct mg_area_score *weak[3];
+    size_t nweak = weakest(sc, true, weak, 3);
+    if (nweak > 0) {
+        mg_buf_printf(&b, "<section class=\"suggestions\"><h2>%s</h2>\n<p>%s</p>\n", mg_t(lang, MSG_SUGGESTIONS_TITLE),
+                      mg_t(lang, MSG_SUGGESTIONS_INTRO));
+        for (size_t i = 0; i < nweak; i++)
+            suggestions_for(&b, def, weak[i], lang);
+        mg_buf_puts(&b, "</section>\n");
+    }
+
+    if (has_org) {
+        mg_buf_printf(&b, "<section class=\"org\"><h2>%s</h2>\n<p>%s</p>\n", mg_t(lang, MSG_ORG_TITLE),
+                      mg_t(lang, MSG_ORG_INTRO));
+        profile_chart(&b, def, sc, false, lang, "chart-org");
+        profile_table(&b, def, sc, false, lang);
+        const struct mg_area_score *org[1];
+        if (weakest(sc, false, org, 1) > 0)
+            suggestions_for(&b, def, org[0], lang);
+        mg_buf_puts(&b, "</section>\n");
+    }
+
+    mg_buf_printf(&b, "<section class=\"staircase\"><h2>%s</h2>\n<ol>\n", mg_t(lang, MSG_STAIRCASE));
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(def, "levels")) {
+        bool mine = sc->has_index && strcmp(str_field(l, "key"), sc->level) == 0;
+        mg_buf_printf(&b, "<li%s><strong>", mine ? " aria-current=\"step\"" : "");
+        mg_buf_html(&b, text_of(cJSON_GetObjectItemCaseSensitive(l, "name"), lang));
+        mg_buf_printf(&b, "</strong> (%.0f–): ", cJSON_GetObjectItemCaseSensitive(l, "from")->valuedouble);
+        mg_buf_html(&b, text_of(cJSON_GetObjectItemCaseSensitive(l, "description"), lang));
+        mg_buf_puts(&b, "</li>\n");
+    }
+    mg_buf_puts(&b, "</ol></section>\n");
+
+    mg_buf_printf(&b, "<p class=\"no-print\"><button type=\"button\" id=\"print\" hidden>%s</button></p>\n"
+                      "<p class=\"no-print\">%s</p>\n", mg_t(lang, MSG_PRINT), mg_t(lang, MSG_PRINT_HINT));
+    if (!once) {
+        mg_buf_puts(&b, "<p class=\"no-print\">");
+        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), s->closes_on);
+        mg_buf_printf(&b, " <a href=\"/survey/review\">%s</a></p>\n", mg_t(lang, MSG_CHANGE_ANSWERS));
+    }
+    mg_page_close(&b, lang);
+    return mg_page_reply(req, 200, &b, lang, remember, NULL);
+}
+
+enum MHD_Result mg_handle_respond_submit(struct mg_request *req)
+{
+    struct mg_db_conn *conn;
+    struct mg_rsession s;
+    struct mg_score sc;
+    enum mg_submit_outcome outcome;
+    enum MHD_Result ret;
+    bool remember;
+    char err[300];
+
+    if (load_session(req, &conn, &s, &ret))
+        return ret;
+    enum mg_lang lang = lang_for(req, &s, &remember);
+    if (check_window(req, &s, lang, &ret))
+        goto done;
+    if (finished(&s)) {
+        ret = thanks_page(req, lang);
+        goto done;
+    }
+    if (!csrf_ok(req, &s)) {
+        ret = mg_page_notice(req, 403, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(MG_ERR_CSRF));
+        goto done;
+    }
+    if (mg_score_unanswered(s.definition, answers_of(&s), NULL, 0) > 0) {
+        ret = render_review(req, &s, lang, remember, 422);
+        goto done;
+    }
+    /* The draft was checked page by page; a survey version is immutable,
+     * so this only fails on a bug or a tampered database. */
+    if (mg_score_compute(s.definition, answers_of(&s), &sc, err, sizeof err) != 0) {
+        ret = mg_page_notice(req, 400, lang, mg_t(lang, MSG_ERROR_TITLE), err);
+        goto done;
+    }
+    enum mg_error e = mg_respond_submit(conn, &s, &sc, &outcome);
+    if (e == MG_ERR_ROUND_CLOSED)
+        ret = mg_page_notice(req, 410, lang, mg_t(lang, MSG_CLOSED_TITLE), mg_t(lang, MSG_CLOSED_TEXT));
+    else if (e != MG_OK)
+        ret = mg_page_notice(req, 503, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(MG_ERR_UNAVAILABLE));
+    else if (outcome == MG_SUBMIT_ALREADY)
+        ret = thanks_page(req, lang);
+    else if (strcmp(s.mode, "pseudonymous") == 0)
+        ret = mg_reply_redirect(req, "/survey/profile");
+    else
+        /* Nothing of the response stays with the session: the profile is
+         * shown now, once. */
+        ret = render_profile(req, &s, &sc, lang, remember, true);
+    mg_score_free(&sc);
+done:
+    mg_db_release(req->srv->db, conn);
+    mg_respond_free(&s);
+    return ret;
+}
+
+enum MHD_Result mg_handle_respond_profile(struct mg_request *req)
+{
+    struct mg_db_conn *conn;
+    struct mg_rsession s;
+    struct mg_score sc;
+    enum MHD_Result ret;
+    bool remember;
+    char err[300];
+
+    if (load_session(req, &conn, &s, &ret))
+        return ret;
+    mg_db_release(req->srv->db, conn);
+    enum mg_lang lang = lang_for(req, &s, &remember);
+    if (check_window(req, &s, lang, &ret))
+        ;
+    else if (finished(&s))
+        ret = thanks_page(req, lang);
+    else if (!submitted_of(&s))
+        ret = mg_reply_redirect(req, "/survey/review");
+    else if (mg_score_compute(s.definition, answers_of(&s), &sc, err, sizeof err) != 0)
+        ret = mg_page_notice(req, 500, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(MG_ERR_INTERNAL));
+    else {
+        ret = render_profile(req, &s, &sc, lang, remember, false);
+        mg_score_free(&sc);
+    }
     mg_respond_free(&s);
     return ret;
 }

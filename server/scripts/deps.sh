@@ -9,6 +9,7 @@ packages=(
     libgsl-dev
     postgresql-15 postgresql-client-15
     python3 curl valgrind
+    chromium nodejs
 )
 
 missing=()
@@ -16,6 +17,9 @@ for p in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# npm comes with some builds of nodejs (NodeSource's) and as its own
+# package in Debian's: only ask for it when there is no npm at all.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}"

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, Server, psql, run, test  # noqa: E402
+from mgtest import BIN, Server, psql, reset_db, run, test  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
@@ -15,12 +15,8 @@ def mognad(*args, stdin=None):
 
 
 def reset():
-    psql("""TRUNCATE login_failures, user_sessions, audit_log, users, invitations, round_surveys,
-            round_units, responses, respondent_sessions CASCADE;
-            UPDATE series SET template_round_id = NULL; DELETE FROM rounds; DELETE FROM series;
-            DELETE FROM survey_items; DELETE FROM survey_areas; DELETE FROM surveys;
-            DELETE FROM unit_names; DELETE FROM units;
-            INSERT INTO units (code, name, path) VALUES ('REG', 'Region', '1');
+    reset_db()
+    psql("""INSERT INTO units (code, name, path) VALUES ('REG', 'Region', '1');
             INSERT INTO surveys (key, version, audience, sha256, definition)
                 VALUES ('staff', 1, 'staff', repeat('a', 64), '{}');""")
 

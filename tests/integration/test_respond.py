@@ -1,98 +1,11 @@
 """The respondent's pages: links, cookies, languages, pages, validation, drafts."""
-import hashlib
 import os
 import re
-import subprocess
 import sys
-import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, TOP, Server, psql, run, test  # noqa: E402
-
-
-def mognad(*args, env=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    r = subprocess.run([BIN, *args], capture_output=True, text=True, env=e, timeout=60)
-    assert r.returncode == 0, f"{args}: {r.stderr}"
-    return r.stdout
-
-
-def fixture(mode="open", opens="2026-01-01", closes="2099-01-01"):
-    """The real staff survey, a small tree and an open round with links."""
-    psql("""TRUNCATE audit_log, response_area_scores, response_answers, responses, respondent_sessions,
-            invitations, round_units, round_surveys CASCADE;
-            UPDATE series SET template_round_id = NULL; DELETE FROM rounds; DELETE FROM series;
-            DELETE FROM survey_items; DELETE FROM survey_areas; DELETE FROM surveys;
-            DELETE FROM user_sessions; DELETE FROM users; DELETE FROM unit_names; DELETE FROM units;
-            INSERT INTO units (code, name, path) VALUES ('REG', 'Region', '1');""")
-    raw = open(os.path.join(TOP, "surveys/staff.json"), "rb").read()
-    subprocess.run(["psql", os.environ["DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1",
-                    "-v", "h=" + hashlib.sha256(raw).hexdigest(), "-v", "d=" + raw.decode()],
-                   input="INSERT INTO surveys (key, version, audience, sha256, definition) "
-                         "VALUES ('staff', 1, 'staff', :'h', :'d'::jsonb);", text=True, check=True)
-    out = mognad("round", "create", "--name", "R", "--opens", opens, "--closes", closes, "--mode", mode,
-                 "--unit", "REG")
-    rid = out.split()[-1]
-    if opens < "2026-06":
-        mognad("round", "open", rid)
-    return rid
-
-
-def open_link(rid):
-    out = mognad("round", "links", rid)
-    return "/o/" + out.strip().splitlines()[1].rsplit("/o/", 1)[1]
-
-
-class Browser:
-    """Keeps cookies like a browser would, for one server."""
-
-    def __init__(self, server, lang=None):
-        self.s = server
-        self.cookies = {}
-        self.lang = lang
-
-    def _headers(self, extra=None):
-        h = dict(extra or {})
-        if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.lang:
-            h["Accept-Language"] = self.lang
-        return h
-
-    def _keep(self, r):
-        for k, v in r.headers:
-            if k.lower() == "set-cookie":
-                name, _, rest = v.partition("=")
-                value = rest.split(";", 1)[0]
-                if "Max-Age=0" in v:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = value
-        return r
-
-    def get(self, path):
-        return self._keep(self.s.get(path, headers=self._headers()))
-
-    def post(self, path, fields):
-        body = urllib.parse.urlencode(fields)
-        return self._keep(self.s.request("POST", path, body=body, headers=self._headers(
-            {"Content-Type": "application/x-www-form-urlencoded"})))
-
-    def csrf(self, page):
-        return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
-def items_on(page):
-    return list(dict.fromkeys(re.findall(r'name="a\.([a-z0-9_]+)"', page)))
-
-
-def choices_on(page):
-    """Each item of a page with the values it offers, in order."""
-    out = {}
-    for key, value in re.findall(r'name="a\.([a-z0-9_]+)" value="([^"]+)"', page):
-        out.setdefault(key, []).append(value)
-    return out
+from mgtest import Server, psql, run, test  # noqa: E402
+from respondent import Browser, choices_on, fixture, items_on, mognad, open_link  # noqa: E402,F401
 
 
 @test

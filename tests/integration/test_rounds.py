@@ -6,7 +6,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, Server, psql, run, test  # noqa: E402
+from mgtest import BIN, Server, psql, reset_db, run, test  # noqa: E402
 
 
 def mognad(*args, env=None):
@@ -31,13 +31,8 @@ def fails(code, text, *args):
 def fixture():
     """A two-unit tree and a staff and manager survey, made directly in SQL
     (the loaders have their own tests)."""
+    reset_db()
     psql("""
-    TRUNCATE audit_log, response_area_scores, response_answers, responses, respondent_sessions,
-             invitations, round_units, round_surveys, survey_items, survey_areas, surveys,
-             unit_names, users CASCADE;
-    UPDATE series SET template_round_id = NULL;
-    DELETE FROM rounds; DELETE FROM series; DELETE FROM units;
-    ALTER TABLE audit_log ENABLE TRIGGER ALL;
     INSERT INTO units (code, name, path) VALUES ('REG', 'Region', '1');
     INSERT INTO units (code, name, parent_id, path)
         SELECT 'IT', 'IT-förvaltningen', id, text2ltree(id::text || '.2') FROM units WHERE code = 'REG';

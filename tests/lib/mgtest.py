@@ -29,6 +29,13 @@ def test(fn):
     return fn
 
 
+def reset_db():
+    """Empties every table but schema_migrations (no row triggers fire)."""
+    tables = [r[0] for r in psql("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                                 "AND tablename <> 'schema_migrations'")]
+    psql("TRUNCATE " + ", ".join(tables) + " CASCADE")
+
+
 def psql(sql, *params, url=None):
     """Runs one SQL statement with psql variables :'p1'.. bound to params;
     returns the rows as lists of strings."""

@@ -48,6 +48,8 @@
       clearTimeout(timer);
       timer = setTimeout(save, 300);
     });
+    // The page's own post carries every answer: no autosave after it.
+    form.addEventListener('submit', function () { clearTimeout(timer); });
   }
 
   var printButton = document.getElementById('print');
