@@ -11,6 +11,7 @@ static const struct mg_cli_command commands[] = {
     {"round", mg_cli_round, "create, change, open, close and list rounds", mg_cli_round_usage},
     {"series", mg_cli_series, "schedule repeat measurements from a template round", mg_cli_series_usage},
     {"user", mg_cli_user, "add, change and list HR accounts", mg_cli_user_usage},
+    {"survey", mg_cli_survey, "check and load survey definitions", mg_cli_survey_usage},
     {"anonymise", mg_cli_anonymise, "remove the pseudonyms of a finished series", mg_cli_anonymise_usage},
     {"keygen", mg_cli_keygen, "write a new key file for links and pseudonyms", mg_cli_keygen_usage},
 };

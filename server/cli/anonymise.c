@@ -85,7 +85,7 @@ static enum mg_qs anonymise_tx(struct mg_db_conn *conn, void *arg)
     cJSON_AddNumberToObject(d, "pseudonyms_removed", (double)c->responses);
     int ar = mg_audit(conn, 0, "cli", "series.anonymise", d);
     cJSON_Delete(d);
-    return ar == 0 ? MG_QS_ROWS : MG_QS_HARD;
+    return ar < 0 ? ar : MG_QS_ROWS;
 }
 
 int mg_cli_anonymise(int argc, char **argv)

@@ -1,6 +1,5 @@
 """Helpers for tests of the respondent's side: a fixture round with the
 real staff survey, its open link, and a cookie-keeping browser."""
-import hashlib
 import os
 import re
 import subprocess
@@ -21,17 +20,7 @@ def fixture(mode="open", opens="2026-01-01", closes="2099-01-01"):
     """The real staff survey, a small tree and an open round with links."""
     reset_db()
     psql("""INSERT INTO units (code, name, path) VALUES ('REG', 'Region', '1');""")
-    raw = open(os.path.join(TOP, "surveys/staff.json"), "rb").read()
-    subprocess.run(["psql", os.environ["DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1",
-                    "-v", "h=" + hashlib.sha256(raw).hexdigest(), "-v", "d=" + raw.decode()],
-                   input="INSERT INTO surveys (key, version, audience, sha256, definition) "
-                         "VALUES ('staff', 1, 'staff', :'h', :'d'::jsonb);", text=True, check=True)
-    psql("""INSERT INTO survey_areas (survey_id, key, scope, weight, position)
-            SELECT v.id, a->>'key', a->>'scope', (a->>'weight')::numeric, o - 1
-            FROM surveys v, jsonb_array_elements(v.definition->'areas') WITH ORDINALITY x(a, o);
-            INSERT INTO survey_items (survey_id, key, area_key, type, position)
-            SELECT v.id, i->>'key', i->>'area', i->>'type', o - 1
-            FROM surveys v, jsonb_array_elements(v.definition->'items') WITH ORDINALITY x(i, o);""")
+    mognad("survey", "load", os.path.join(TOP, "surveys/staff.json"), os.path.join(TOP, "surveys/manager.json"))
     out = mognad("round", "create", "--name", "R", "--opens", opens, "--closes", closes, "--mode", mode,
                  "--unit", "REG")
     rid = out.split()[-1]
