@@ -23,6 +23,10 @@ int mg_cli_usage_error(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 struct mg_keys;
+struct mg_csv;
+/* Reads and parses a CSV file for command NAME; prints every problem as
+ * FILE:LINE: problem. Returns 0, or -1 (free `csv` either way). */
+int mg_cli_read_csv(const char *name, const char *path, struct mg_csv *csv);
 /* Loads the key file named by MOGNAD_KEY_FILE (default var/mognad.key);
  * on failure prints "mognad NAME: reason" and returns -1. */
 int mg_cli_load_keys(const char *name, struct mg_keys *keys);

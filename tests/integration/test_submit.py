@@ -1,51 +1,11 @@
 """Review, submit and the personal profile: the stored response, idempotent
 submits, closed rounds, and what the session keeps afterwards."""
-import json
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import TOP, Server, psql, run, test  # noqa: E402
-from respondent import Browser, choices_on, fixture, open_link  # noqa: E402
-
-SURVEY = json.load(open(os.path.join(TOP, "surveys/staff.json"), encoding="utf-8"))
-ITEMS = {i["key"]: i for i in SURVEY["items"]}
-
-
-def best(key, offered):
-    """The answer that scores 100 on item `key`."""
-    item = ITEMS[key]
-    if item["type"] == "choice":
-        return item["correct"]
-    values = [v for v in offered if v != "dk"]
-    return values[0] if item.get("reverse") else values[-1]
-
-
-def worst(key, offered):
-    item = ITEMS[key]
-    if item["type"] == "choice":
-        return next(o["key"] for o in item["options"] if o["key"] != item["correct"])
-    values = [v for v in offered if v != "dk"]
-    return values[-1] if item.get("reverse") else values[0]
-
-
-def answer_all(b, pick, skip=()):
-    """Answers every page with `pick(key, offered)`; returns the CSRF token."""
-    n, csrf = 1, None
-    while True:
-        r = b.get(f"/survey/page/{n}")
-        if r.status == 404:
-            return csrf
-        assert r.status == 200, r.status
-        csrf = b.csrf(r.text)
-        fields = {"csrf": csrf, "nav": "save"}
-        for key, offered in choices_on(r.text).items():
-            if key not in skip:
-                fields["a." + key] = pick(key, offered)
-        assert b.post(f"/survey/page/{n}", fields).status == 204
-        n += 1
-
+from mgtest import Server, psql, run, test  # noqa: E402
+from respondent import ITEMS, SURVEY, Browser, answer_all, best, fixture, open_link, worst  # noqa: E402
 
 def counts():
     return psql("SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM response_answers), "

@@ -1,11 +1,12 @@
 """Helpers for tests of the respondent's side: a fixture round with the
 real staff survey, its open link, and a cookie-keeping browser."""
+import json
 import os
 import re
 import subprocess
 import urllib.parse
 
-from mgtest import BIN, TOP, psql, reset_db
+from mgtest import BIN, TOP, psql, reset_db  # noqa: E402
 
 
 def mognad(*args, env=None):
@@ -83,3 +84,43 @@ def choices_on(page):
     for key, value in re.findall(r'name="a\.([a-z0-9_]+)" value="([^"]+)"', page):
         out.setdefault(key, []).append(value)
     return out
+
+
+SURVEY = json.load(open(os.path.join(TOP, "surveys/staff.json"), encoding="utf-8"))
+ITEMS = {i["key"]: i for i in SURVEY["items"]}
+# Every item of both surveys (the manager survey holds the staff items).
+ALL_ITEMS = {i["key"]: i for i in json.load(open(os.path.join(TOP, "surveys/manager.json"), encoding="utf-8"))["items"]}
+
+
+def best(key, offered):
+    """The answer that scores 100 on item `key`."""
+    item = ALL_ITEMS[key]
+    if item["type"] == "choice":
+        return item["correct"]
+    values = [v for v in offered if v != "dk"]
+    return values[0] if item.get("reverse") else values[-1]
+
+
+def worst(key, offered):
+    item = ALL_ITEMS[key]
+    if item["type"] == "choice":
+        return next(o["key"] for o in item["options"] if o["key"] != item["correct"])
+    values = [v for v in offered if v != "dk"]
+    return values[-1] if item.get("reverse") else values[0]
+
+
+def answer_all(b, pick, skip=()):
+    """Answers every page with `pick(key, offered)`; returns the CSRF token."""
+    n, csrf = 1, None
+    while True:
+        r = b.get(f"/survey/page/{n}")
+        if r.status == 404:
+            return csrf
+        assert r.status == 200, r.status
+        csrf = b.csrf(r.text)
+        fields = {"csrf": csrf, "nav": "save"}
+        for key, offered in choices_on(r.text).items():
+            if key not in skip:
+                fields["a." + key] = pick(key, offered)
+        assert b.post(f"/survey/page/{n}", fields).status == 204
+        n += 1
