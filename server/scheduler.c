@@ -68,6 +68,16 @@ MG_DB_STMT(stmt_retention_pseudonyms,
            "  RETURNING r.series_id) "
            "SELECT series_id, count(*) FROM resp GROUP BY series_id");
 
+/* Response retention: rows of rounds that closed long enough ago are
+ * deleted; the aggregates (sql/003_indicators.sql) stay, so the indicators
+ * of those rounds do not change. */
+MG_DB_STMT(stmt_retention_responses,
+           "WITH due AS (SELECT r.id, r.series_id FROM rounds r JOIN series s ON s.id = r.series_id "
+           "  WHERE s.response_retention_months IS NOT NULL AND r.state = 'closed' "
+           "  AND r.closes_at + make_interval(months => s.response_retention_months) <= $1::timestamptz), "
+           "del AS (DELETE FROM responses p USING due WHERE p.round_id = due.id RETURNING due.series_id) "
+           "SELECT series_id, count(*) FROM del GROUP BY series_id");
+
 /* Anonymous responses move from the queue in shuffled batches: while the
  * round is open only once a batch is large (so a batch never narrows down
  * whose it is), everything once it has closed. */
@@ -164,6 +174,20 @@ static enum mg_qs pass_tx(struct mg_db_conn *conn, void *arg)
         if (strcmp(PQgetvalue(res, i, 1), "0") == 0)
             continue;
         mg_log(MG_LOG_INFO, "scheduler: stored a batch of %s anonymous responses of round %s",
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 0));
+        p->changes++;
+    }
+    PQclear(res);
+
+    if ((qs = mg_db_exec(conn, &stmt_retention_responses, 1, now, &res)) < 0)
+        return qs;
+    for (int i = 0; i < PQntuples(res); i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "series", atof(PQgetvalue(res, i, 0)));
+        cJSON_AddNumberToObject(d, "responses_deleted", atof(PQgetvalue(res, i, 1)));
+        mg_audit(conn, 0, "scheduler", "retention.responses", d);
+        cJSON_Delete(d);
+        mg_log(MG_LOG_INFO, "scheduler: retention deleted %s responses of series %s (aggregates kept)",
                PQgetvalue(res, i, 1), PQgetvalue(res, i, 0));
         p->changes++;
     }

@@ -252,5 +252,34 @@ def test_scheduler_catches_up_after_downtime_without_opening_past_windows():
         os.unlink(clock)
 
 
+@test
+def test_retention_removes_pseudonyms_then_response_rows_and_keeps_aggregates():
+    fixture()
+    rid = str(create(opens="2027-03-01T08:00:00Z", closes="2027-03-22T16:00:00Z", mode="pseudonymous"))
+    ok("series", "create", "--name", "Kept", "--every", "1year", "--duration", "3weeks", "--template", rid,
+       "--pseudonym-retention", "6months", "--response-retention", "24months")
+    payload = '{"index": 50, "level": "intermediate", "answers": [], "areas": []}'
+    for i in range(3):
+        psql(f"SELECT mg_store_response({rid}, (SELECT survey_id FROM round_surveys WHERE round_id = {rid} "
+             f"AND audience = 'staff'), (SELECT id FROM units WHERE code = 'REG'), 'staff', "
+             f"decode(repeat('0{i}', 32), 'hex'), 'web', :'p1'::jsonb)", payload)
+    psql(f"UPDATE rounds SET state = 'closed' WHERE id = {rid}")
+    psql("UPDATE series SET anonymised_on = current_date")  # no next rounds in this test
+    aggregates = psql("SELECT area_key, sum(n), sum(sum) FROM agg_scores GROUP BY 1")
+    clock = tempfile.mktemp()
+    try:
+        set_clock(clock, "2028-01-01T00:00:00Z")
+        with Server(env={"MOGNAD_TEST_CLOCK_FILE": clock, "MOGNAD_SCHEDULER_INTERVAL_MS": "100"}):
+            wait_for(lambda: psql("SELECT count(pseudonym) FROM responses")[0][0] == "0", "pseudonyms removed")
+            assert psql("SELECT count(*) FROM responses")[0][0] == "3", "rows stay until their own retention"
+            set_clock(clock, "2029-04-01T00:00:00Z")
+            wait_for(lambda: psql("SELECT count(*) FROM responses")[0][0] == "0", "responses deleted")
+        assert psql("SELECT area_key, sum(n), sum(sum) FROM agg_scores GROUP BY 1") == aggregates == [["*", "3", "150.000"]]
+        assert psql("SELECT count(*) FROM audit_log WHERE action IN ('retention.pseudonyms', 'retention.responses')"
+                    )[0][0] == "2"
+    finally:
+        os.unlink(clock)
+
+
 if __name__ == "__main__":
     run()
