@@ -1,5 +1,6 @@
 /* survey.c: `mognad survey check|load|list`. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,22 @@
 const char mg_cli_survey_usage[] =
     "Usage: mognad survey check FILE...\n"
     "       mognad survey load FILE...\n"
+    "       mognad survey load --dir DIR\n"
     "       mognad survey list\n\n"
-    "check validates survey definitions (the format of surveys/README.md) without\n"
-    "a database and prints every problem as FILE: $.json.path: problem; exit 1\n"
-    "when any file has one. load validates every file first and loads none when\n"
-    "one fails; each file is stored as an immutable version with the SHA-256 of\n"
-    "its bytes. Loading the same file again changes nothing; a different file\n"
-    "under a version already loaded is refused: raise its \"version\".\n";
+    "check  validates survey definitions (the format of surveys/README.md)\n"
+    "       without a database. Every problem goes to stderr as\n"
+    "       FILE: $.json.path: problem; each valid file gets a line\n"
+    "       FILE: ok (KEY vN, A areas, I items) on stdout.\n"
+    "load   validates every file first and loads none when one fails; then\n"
+    "       stores them in one transaction, each as an immutable version with\n"
+    "       the SHA-256 of its bytes. Loading the same file again changes\n"
+    "       nothing (\"unchanged\"); a different file under a key and version\n"
+    "       already loaded is refused: raise its \"version\".\n"
+    "       With --dir, loads every *.json file of DIR the same way (for\n"
+    "       instance $MOGNAD_DATA_DIR/surveys).\n"
+    "list   shows the loaded versions.\n\n"
+    "Exit status: 0 when every file passed (or was loaded), 1 otherwise,\n"
+    "2 on a usage error. load and list connect to DATABASE_URL.\n";
 
 MG_DB_STMT(stmt_survey_list,
            "SELECT v.id, v.key, v.version, v.audience, left(v.sha256, 12), v.loaded_on, "
@@ -25,40 +35,39 @@ MG_DB_STMT(stmt_survey_list,
            "(SELECT count(*) FROM survey_items i WHERE i.survey_id = v.id) "
            "FROM surveys v ORDER BY v.key, v.version");
 
-struct file {
-    const char *path;
+struct input {
     char *data;
-    size_t len;
     cJSON *def;
 };
 
-/* Reads and validates every file; prints problems; returns how many failed. */
-static int check_all(struct file *files, int n, bool quiet_ok)
+/* Reads and validates every file; prints the problems, and an ok line per
+ * valid file unless `quiet`. Returns how many files failed. */
+static int check_all(struct mg_survey_file *files, struct input *in, int n, bool quiet)
 {
     int failed = 0;
     for (int i = 0; i < n; i++) {
         struct mg_survey_errors errs;
-        files[i].data = mg_survey_read_file(files[i].path, &files[i].len);
-        if (!files[i].data) {
-            fprintf(stderr, "%s: cannot read the file\n", files[i].path);
+        if (!(in[i].data = mg_survey_read_file(files[i].name, &files[i].len))) {
+            fprintf(stderr, "%s: cannot read the file: %s\n", files[i].name,
+                    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
             failed++;
             continue;
         }
-        if (mg_survey_check(files[i].path, files[i].data, files[i].len, &errs, &files[i].def) != 0) {
+        files[i].data = in[i].data;
+        if (mg_survey_check(files[i].name, in[i].data, files[i].len, &errs, &in[i].def) != 0) {
             for (size_t e = 0; e < errs.n; e++)
                 fprintf(stderr, "%s\n", errs.lines[e]);
-            if (errs.total > errs.n)
-                fprintf(stderr, "%s: ... and %zu more problems\n", files[i].path, errs.total - errs.n);
-            mg_survey_errors_free(&errs);
             failed++;
-        } else if (!quiet_ok) {
-            const cJSON *d = files[i].def;
-            printf("%s: ok (%s v%d, %d areas, %d items)\n", files[i].path,
+        } else if (!quiet) {
+            const cJSON *d = in[i].def;
+            printf("%s: ok (%s v%d, %d areas, %d items)\n", files[i].name,
                    cJSON_GetObjectItemCaseSensitive(d, "key")->valuestring,
                    cJSON_GetObjectItemCaseSensitive(d, "version")->valueint,
                    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "areas")),
                    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "items")));
         }
+        mg_survey_errors_free(&errs);
+        files[i].def = in[i].def;
     }
     return failed;
 }
@@ -67,18 +76,35 @@ static int list(struct mg_db_conn *conn)
 {
     PGresult *res = NULL;
     if (mg_db_exec(conn, &stmt_survey_list, 0, NULL, &res) < 0) {
-        PQclear(res);
-        fprintf(stderr, "mognad survey: could not read the surveys\n");
+        fprintf(stderr, "mognad survey: cannot read the surveys (SQLSTATE %s)\n", mg_db_last_sqlstate(conn));
         return MG_EXIT_FAIL;
     }
-    printf("%5s  %-12s %7s  %-8s %-6s %-6s %-15s %s\n", "id", "key", "version", "audience", "areas", "items",
+    printf("%5s  %-12s %7s  %-8s %5s %5s  %-15s  %s\n", "id", "key", "version", "audience", "areas", "items",
            "sha256", "loaded");
-    for (int i = 0; res && i < PQntuples(res); i++)
-        printf("%5s  %-12s %7s  %-8s %-6s %-6s %-15s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+    for (int i = 0; i < PQntuples(res); i++)
+        printf("%5s  %-12s %7s  %-8s %5s %5s  %-12s...  %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
                PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 6), PQgetvalue(res, i, 7),
                PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
     PQclear(res);
     return MG_EXIT_OK;
+}
+
+static int load_dir(const char *dir)
+{
+    struct mg_db *db = mg_db_open(getenv("DATABASE_URL"), 1);
+    struct mg_db_conn *conn = db ? mg_db_acquire(db) : NULL;
+    int rc = MG_EXIT_FAIL, failed;
+    if (!conn) {
+        fprintf(stderr, "mognad survey: cannot connect to the database (is DATABASE_URL right?)\n");
+    } else if ((failed = mg_survey_load_dir(conn, dir, "cli", stdout, stderr)) < 0) {
+        fprintf(stderr, "mognad survey: cannot read the directory %s: %s\n", dir, strerror(errno));
+    } else {
+        rc = failed ? MG_EXIT_FAIL : MG_EXIT_OK;
+    }
+    if (conn)
+        mg_db_release(db, conn);
+    mg_db_close(db);
+    return rc;
 }
 
 int mg_cli_survey(int argc, char **argv)
@@ -91,28 +117,43 @@ int mg_cli_survey(int argc, char **argv)
     bool check = strcmp(sub, "check") == 0, load = strcmp(sub, "load") == 0;
     if (!check && !load && strcmp(sub, "list") != 0)
         return mg_cli_usage_error("survey", "unknown subcommand '%s'", sub);
-    for (int i = 2; i < argc; i++)
-        if (argv[i][0] == '-')
-            return mg_cli_usage_error("survey", "unknown option '%s'", argv[i]);
-    if ((check || load) && argc < 3)
+    if (load && argc > 2 && strcmp(argv[2], "--dir") == 0) {
+        if (argc != 4)
+            return mg_cli_usage_error("survey", "'load --dir' needs one DIR");
+        return load_dir(argv[3]);
+    }
+    /* FILE arguments; "--" ends the options, so a file may start with '-'. */
+    int first = 2;
+    if (first < argc && strcmp(argv[first], "--") == 0)
+        first++;
+    else
+        for (int i = first; i < argc; i++)
+            if (argv[i][0] == '-' && argv[i][1] != '\0')
+                return mg_cli_usage_error("survey", "unknown option '%s'", argv[i]);
+    int n = argc - first;
+    if ((check || load) && n < 1)
         return mg_cli_usage_error("survey", "'%s' needs at least one FILE", sub);
     if (!check && !load && argc > 2)
         return mg_cli_usage_error("survey", "'list' takes no arguments");
 
-    int n = argc - 2, rc = MG_EXIT_FAIL;
-    struct file *files = calloc(n > 0 ? (size_t)n : 1, sizeof *files);
+    int rc = MG_EXIT_FAIL;
+    struct mg_survey_file *files = calloc(n > 0 ? (size_t)n : 1, sizeof *files);
+    struct input *in = calloc(n > 0 ? (size_t)n : 1, sizeof *in);
     struct mg_db *db = NULL;
     struct mg_db_conn *conn = NULL;
-    if (!files)
-        return MG_EXIT_FAIL;
-    for (int i = 0; i < n; i++)
-        files[i].path = argv[i + 2];
-
-    if (check) {
-        rc = check_all(files, n, false) ? MG_EXIT_FAIL : MG_EXIT_OK;
+    char msg[600];
+    if (!files || !in) {
+        fprintf(stderr, "mognad survey: out of memory\n");
         goto done;
     }
-    if (load && check_all(files, n, true) != 0) {
+    for (int i = 0; i < n; i++)
+        files[i].name = argv[first + i];
+
+    if (check) {
+        rc = check_all(files, in, n, false) ? MG_EXIT_FAIL : MG_EXIT_OK;
+        goto done;
+    }
+    if (load && check_all(files, in, n, true) != 0) {
         fprintf(stderr, "mognad survey: nothing loaded\n");
         goto done;
     }
@@ -125,28 +166,24 @@ int mg_cli_survey(int argc, char **argv)
         rc = list(conn);
         goto done;
     }
-    rc = MG_EXIT_OK;
-    for (int i = 0; i < n; i++) {
-        char sha[65], msg[400];
-        enum mg_survey_load_result result;
-        if (mg_survey_load(conn, files[i].def, files[i].data, files[i].len, "cli", &result, sha, msg,
-                           sizeof msg) != 0) {
-            fprintf(stderr, "%s: %s\n", files[i].path, msg);
-            rc = MG_EXIT_FAIL;
-            continue;
-        }
-        printf("%s %s v%d (sha256 %.12s...)\n", result == MG_SURVEY_LOADED ? "loaded" : "unchanged",
-               cJSON_GetObjectItemCaseSensitive(files[i].def, "key")->valuestring,
-               cJSON_GetObjectItemCaseSensitive(files[i].def, "version")->valueint, sha);
+    if (mg_survey_load(conn, files, (size_t)n, "cli", msg, sizeof msg) != 0) {
+        fprintf(stderr, "%s\nmognad survey: nothing loaded\n", msg);
+        goto done;
     }
+    for (int i = 0; i < n; i++)
+        printf("%s %s v%d (sha256 %.12s...)\n", files[i].result == MG_SURVEY_LOADED ? "loaded" : "unchanged",
+               cJSON_GetObjectItemCaseSensitive(in[i].def, "key")->valuestring,
+               cJSON_GetObjectItemCaseSensitive(in[i].def, "version")->valueint, files[i].sha256);
+    rc = MG_EXIT_OK;
 done:
     if (conn)
         mg_db_release(db, conn);
     mg_db_close(db);
-    for (int i = 0; i < n; i++) {
-        free(files[i].data);
-        cJSON_Delete(files[i].def);
+    for (int i = 0; in && i < n; i++) {
+        free(in[i].data);
+        cJSON_Delete(in[i].def);
     }
+    free(in);
     free(files);
     return rc;
 }
