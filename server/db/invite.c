@@ -5,30 +5,41 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mg_audit.h"
 #include "mg_buf.h"
+#include "mg_csv.h"
 #include "mg_db.h"
 #include "mg_keys.h"
 
+/* The round, locked so two invite runs for it follow each other. The last
+ * day shown in mails is the day before closes_at when it closes at
+ * midnight, so "open until and including" is true. */
 MG_DB_STMT(stmt_round_for_invite,
            "SELECT r.mode, r.state, r.series_id, r.default_language, "
-           "to_char(r.closes_at, 'YYYY-MM-DD'), u.path::text, "
+           "to_char(r.closes_at - interval '1 microsecond', 'YYYY-MM-DD'), u.path::text, "
            "(SELECT survey_id FROM round_surveys WHERE round_id = r.id AND audience = 'staff'), "
            "(SELECT survey_id FROM round_surveys WHERE round_id = r.id AND audience = 'manager') "
            "FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id WHERE r.id = $1::bigint "
            "FOR UPDATE OF r");
-MG_DB_STMT(stmt_units_in_scope,
-           "SELECT code, id, ($1::ltree IS NULL OR path <@ $1::ltree) FROM units");
+MG_DB_STMT(stmt_units_in_scope, "SELECT code, id, ($1::ltree IS NULL OR path <@ $1::ltree) FROM units");
+/* Creates the invitation or brings its unit, role and survey up to date;
+ * says whether it was new, whether it changed, and its status before. The
+ * CTE `old` reads the snapshot from before the INSERT. */
 MG_DB_STMT(stmt_invitation_upsert,
-           "INSERT INTO invitations AS i (round_id, token_hash, unit_id, role, survey_id, pseudonym) "
+           "WITH old AS (SELECT status FROM invitations WHERE token_hash = $2::bytea), "
+           "up AS (INSERT INTO invitations AS i (round_id, token_hash, unit_id, role, survey_id, pseudonym) "
            "VALUES ($1::bigint, $2::bytea, $3::bigint, $4, $5::bigint, $6::bytea) "
            "ON CONFLICT (token_hash) DO UPDATE SET unit_id = EXCLUDED.unit_id, role = EXCLUDED.role, "
            "survey_id = EXCLUDED.survey_id "
-           "WHERE i.unit_id <> EXCLUDED.unit_id OR i.role <> EXCLUDED.role "
-           "RETURNING (xmax = 0) AS created, status");
+           "WHERE i.unit_id <> EXCLUDED.unit_id OR i.role <> EXCLUDED.role OR i.survey_id <> EXCLUDED.survey_id "
+           "RETURNING 1) "
+           "SELECT NOT EXISTS (SELECT 1 FROM old), EXISTS (SELECT 1 FROM up), "
+           "COALESCE((SELECT status FROM old), 'invited')");
 MG_DB_STMT(stmt_invitation_status,
            "SELECT status FROM invitations WHERE round_id = $1::bigint AND token_hash = $2::bytea");
+MG_DB_STMT(stmt_invitation_count, "SELECT count(*) FROM invitations WHERE round_id = $1::bigint");
 
 void mg_invite_csv_field(FILE *f, const char *s)
 {
@@ -45,7 +56,11 @@ void mg_invite_csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* The texts of the message, per language. {link} and {closes} are filled in. */
+/* ---- the messages --------------------------------------------------------- */
+
+/* The texts of the message, per language: the body opens with a greeting
+ * paragraph. {link} and {last_day} are filled in; the paragraphs are
+ * wrapped when written. */
 struct mail_text {
     const char *lang;
     const char *subject, *reminder_subject;
@@ -55,42 +70,42 @@ struct mail_text {
 
 static const struct mail_text texts[] = {
     {"sv", "Enkät om digital kompetens – din personliga länk", "Påminnelse: enkät om digital kompetens",
-     "Du har inte svarat på enkäten ännu. Det är inte för sent!\n\n",
+     "Vi har inte fått dina svar på enkäten ännu. Det är inte för sent att svara!\n\n",
      "Hej!\n\n"
      "Vi vill veta hur du ser på din digitala kompetens i arbetet. Enkäten tar ungefär en "
      "kvart. Dina svar redovisas bara som resultat för grupper, aldrig för dig som person.\n\n"
      "Din personliga länk:\n{link}\n\n"
      "Länken är personlig, så dela den inte med någon annan. Enkäten är öppen till och med "
-     "{closes}.\n\nTack för att du svarar!\n"},
+     "{last_day}.\n\nTack för att du svarar!\n"},
     {"nb", "Undersøkelse om digital kompetanse – din personlige lenke",
      "Påminnelse: undersøkelse om digital kompetanse",
-     "Du har ikke svart på undersøkelsen ennå. Det er ikke for sent!\n\n",
+     "Vi har ikke fått svarene dine på undersøkelsen ennå. Det er ikke for sent å svare!\n\n",
      "Hei!\n\n"
      "Vi vil gjerne vite hvordan du vurderer din egen digitale kompetanse i jobben. "
      "Undersøkelsen tar omtrent et kvarter. Svarene dine blir bare vist som resultater for "
      "grupper, aldri for deg som person.\n\n"
      "Din personlige lenke:\n{link}\n\n"
      "Lenken er personlig, så ikke del den med andre. Undersøkelsen er åpen til og med "
-     "{closes}.\n\nTakk for at du svarer!\n"},
+     "{last_day}.\n\nTakk for at du svarer!\n"},
     {"nn", "Undersøking om digital kompetanse – den personlege lenkja di",
      "Påminning: undersøking om digital kompetanse",
-     "Du har ikkje svara på undersøkinga enno. Det er ikkje for seint!\n\n",
+     "Vi har ikkje fått svara dine på undersøkinga enno. Det er ikkje for seint å svare!\n\n",
      "Hei!\n\n"
      "Vi vil gjerne vite korleis du vurderer din eigen digitale kompetanse i jobben. "
      "Undersøkinga tek om lag eit kvarter. Svara dine blir berre viste som resultat for "
      "grupper, aldri for deg som person.\n\n"
      "Den personlege lenkja di:\n{link}\n\n"
      "Lenkja er personleg, så ikkje del ho med andre. Undersøkinga er open til og med "
-     "{closes}.\n\nTakk for at du svarar!\n"},
+     "{last_day}.\n\nTakk for at du svarar!\n"},
     {"en", "Digital competence survey – your personal link", "Reminder: digital competence survey",
-     "You have not answered the survey yet. There is still time!\n\n",
+     "We have not received your answers to the survey yet. There is still time to answer!\n\n",
      "Hello,\n\n"
      "We would like to know how you rate your own digital competence at work. The survey "
      "takes about a quarter of an hour. Your answers are only ever reported as results for "
      "groups, never for you as a person.\n\n"
      "Your personal link:\n{link}\n\n"
      "The link is personal, so please do not share it. The survey is open until and "
-     "including {closes}.\n\nThank you for taking part!\n"},
+     "including {last_day}.\n\nThank you for taking part!\n"},
 };
 
 static const struct mail_text *text_for(const char *lang)
@@ -101,96 +116,309 @@ static const struct mail_text *text_for(const char *lang)
     return &texts[0];
 }
 
-/* RFC 2047 encoded-word for a UTF-8 header value. */
+/* The date YYYY-MM-DD as the language writes it: 2027-03-21 (sv),
+ * 21.03.2027 (nb, nn), 21 March 2027 (en). */
+static void format_day(const char *iso, const char *lang, char *out, size_t outlen)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+    int y, m, d;
+    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        snprintf(out, outlen, "%s", iso);
+        return;
+    }
+    if (strcmp(lang, "nb") == 0 || strcmp(lang, "nn") == 0)
+        snprintf(out, outlen, "%02d.%02d.%04d", d, m, y);
+    else if (strcmp(lang, "en") == 0)
+        snprintf(out, outlen, "%d %s %04d", d, months[m - 1], y);
+    else
+        snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
+}
+
+/* A header with a UTF-8 value: RFC 2047 encoded words of at most 39 bytes
+ * of text each (cut between characters), one per line, the later ones on
+ * continuation lines, so no line passes 78 characters. ASCII values are written as they are. */
 static void write_encoded_header(FILE *f, const char *name, const char *value)
 {
-    size_t len = strlen(value);
-    size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = malloc(b64len);
-    if (!b64)
+    bool ascii = true;
+    for (const char *p = value; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    if (ascii) {
+        fprintf(f, "%s: %s\n", name, value);
         return;
-    sodium_bin2base64(b64, b64len, (const unsigned char *)value, len, sodium_base64_VARIANT_ORIGINAL);
-    fprintf(f, "%s: =?UTF-8?B?%s?=\n", name, b64);
-    free(b64);
+    }
+    fprintf(f, "%s:", name);
+    size_t len = strlen(value), at = 0;
+    while (at < len) {
+        size_t chunk = len - at > 39 ? 39 : len - at;
+        while (at + chunk < len && ((unsigned char)value[at + chunk] & 0xC0) == 0x80)
+            chunk--;
+        char b64[sodium_base64_ENCODED_LEN(39, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(b64, sizeof b64, (const unsigned char *)value + at, chunk, sodium_base64_VARIANT_ORIGINAL);
+        fprintf(f, " =?UTF-8?B?%s?=\n", b64);
+        at += chunk;
+    }
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Writes `text` with each line wrapped at 72 characters between words; a
+ * word longer than that (a link) stands alone on its line. */
+static void write_wrapped(FILE *f, const char *text)
+{
+    const char *line = text;
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        size_t col = 0;
+        const char *p = line, *end = line + len;
+        while (p < end) {
+            const char *w = p;
+            while (w < end && *w != ' ')
+                w++;
+            size_t wlen = (size_t)(w - p), wchars = utf8_chars(p, wlen);
+            if (col > 0 && col + 1 + wchars > 72) {
+                fputc('\n', f);
+                col = 0;
+            } else if (col > 0) {
+                fputc(' ', f);
+                col++;
+            }
+            fwrite(p, 1, wlen, f);
+            col += wchars;
+            p = w;
+            while (p < end && *p == ' ')
+                p++;
+        }
+        fputc('\n', f);
+        if (!eol)
+            break;
+        line = eol + 1;
+    }
 }
 
 void mg_invite_write_mail(FILE *f, const char *to, const char *lang, const char *link,
-                          const char *closes, bool reminder)
+                          const char *last_day, bool reminder)
 {
     const struct mail_text *t = text_for(lang);
+    char day[40], date[64];
+    struct mg_buf body = {0};
+    time_t now = time(NULL);
+    struct tm tm;
 
+    format_day(last_day, t->lang, day, sizeof day);
+    /* RFC 5322 date; the C locale's English day and month names are the
+     * ones the format takes. */
+    if (localtime_r(&now, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm) > 0)
+        fprintf(f, "Date: %s\n", date);
     fprintf(f, "To: %s\n", to);
     write_encoded_header(f, "Subject", reminder ? t->reminder_subject : t->subject);
     fprintf(f, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
                "Content-Transfer-Encoding: 8bit\nContent-Language: %s\n"
                "Auto-Submitted: auto-generated\n\n", t->lang);
-    if (reminder)
-        fputs(t->reminder_opening, f);
+    /* A reminder says so right after the greeting (the first paragraph). */
+    const char *greeting_end = strstr(t->body, "\n\n");
     for (const char *p = t->body; *p;) {
+        if (reminder && p == greeting_end + 2)
+            mg_buf_puts(&body, t->reminder_opening);
         if (strncmp(p, "{link}", 6) == 0) {
-            fputs(link, f);
+            mg_buf_puts(&body, link);
             p += 6;
-        } else if (strncmp(p, "{closes}", 8) == 0) {
-            fputs(closes, f);
-            p += 8;
+        } else if (strncmp(p, "{last_day}", 10) == 0) {
+            mg_buf_puts(&body, day);
+            p += 10;
         } else {
-            fputc(*p++, f);
+            mg_buf_append(&body, p++, 1);
         }
     }
+    if (body.data && !body.oom)
+        write_wrapped(f, body.data);
+    /* The body holds the link: wipe it. */
+    if (body.data)
+        sodium_memzero(body.data, body.cap);
+    mg_buf_free(&body);
 }
 
-/* What the round tells about inviting to it. */
+/* ---- checking the register ------------------------------------------------ */
+
+bool mg_invite_email_ok(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strrchr(s, '@');
+    if (!at || at == s || n > 254 || (size_t)(at - s) > 64)
+        return false;
+    /* Local part: atoms of RFC 5322's atext (and UTF-8) joined by dots. */
+    for (const char *p = s; p < at; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '.') {
+            if (p == s || p + 1 == at || p[1] == '.')
+                return false;
+        } else if (ch < 0x80 && !((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                  strchr("!#$%&'*+/=?^_`{|}~-", ch))) {
+            return false;
+        }
+    }
+    /* Domain: at least two labels of letters, digits and hyphens (or
+     * UTF-8), none empty, none starting or ending with a hyphen. */
+    const char *d = at + 1;
+    size_t labels = 0;
+    while (*d) {
+        const char *e = d;
+        while (*e && *e != '.') {
+            unsigned char ch = (unsigned char)*e;
+            if (ch < 0x80 && !((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                               ch == '-'))
+                return false;
+            e++;
+        }
+        if (e == d || *d == '-' || e[-1] == '-' || e - d > 63)
+            return false;
+        labels++;
+        if (!*e)
+            break;
+        d = e + 1;
+        if (!*d)
+            return false;
+    }
+    return labels >= 2;
+}
+
+static bool one_of(const char *s, const char *const *set)
+{
+    for (; *set; set++)
+        if (strcmp(s, *set) == 0)
+            return true;
+    return false;
+}
+
+static int by_employee(const void *a, const void *b)
+{
+    const struct mg_invitee *x = *(const struct mg_invitee *const *)a, *y = *(const struct mg_invitee *const *)b;
+    int c = strcmp(x->employee_id, y->employee_id);
+    return c ? c : x->line - y->line;
+}
+
+/* The problems of the rows by themselves and among each other. Messages
+ * name the line, never the employee id or the address: both are personal
+ * data and messages end up in terminals and logs. */
+static void check_rows(const struct mg_invitee *rows, size_t n, struct mg_csv_problems *ps)
+{
+    static const char *const roles[] = {"staff", "manager", NULL};
+    static const char *const langs[] = {"sv", "nb", "nn", "en", NULL};
+
+    for (size_t i = 0; i < n; i++) {
+        const struct mg_invitee *r = &rows[i];
+        bool control = false;
+        for (const char *p = r->employee_id; *p && !control; p++)
+            control = (unsigned char)*p < 0x20 || *p == 0x7F;
+        if (!r->employee_id[0])
+            mg_csv_problem(ps, r->line, "the employee id is empty");
+        else if (strlen(r->employee_id) > 200)
+            mg_csv_problem(ps, r->line, "the employee id is longer than 200 bytes");
+        else if (control)
+            mg_csv_problem(ps, r->line, "the employee id holds a line break or another control character");
+        if (!r->email[0])
+            mg_csv_problem(ps, r->line, "the e-mail address is empty");
+        else if (!mg_invite_email_ok(r->email))
+            mg_csv_problem(ps, r->line, "the e-mail address is not valid");
+        if (!r->unit_code[0])
+            mg_csv_problem(ps, r->line, "the unit code is empty");
+        if (!one_of(r->role, roles))
+            mg_csv_problem(ps, r->line, "role \"%.40s\" is neither staff nor manager", r->role);
+        if (r->language && !one_of(r->language, langs))
+            mg_csv_problem(ps, r->line, "language \"%.40s\" is not sv, nb, nn or en", r->language);
+    }
+    const struct mg_invitee **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) {
+        ps->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &rows[i];
+    qsort(sorted, n, sizeof *sorted, by_employee);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (!sorted[i]->employee_id[0] || strcmp(sorted[i]->employee_id, sorted[first]->employee_id) != 0) {
+            first = i;
+            continue;
+        }
+        mg_csv_problem(ps, sorted[i]->line, "the same employee id as on line %d", sorted[first]->line);
+    }
+    free(sorted);
+}
+
+static void write_problems(struct mg_csv_problems *ps, const char *file, struct mg_buf *out)
+{
+    mg_csv_problems_sort(ps);
+    for (size_t i = 0; i < ps->n; i++)
+        mg_buf_printf(out, "%s:%d: %s\n", file, ps->v[i].line, ps->v[i].msg);
+    if (ps->oom)
+        mg_buf_printf(out, "%s: out of memory while checking the register\n", file);
+}
+
+/* ---- the round ------------------------------------------------------------ */
+
 struct round_info {
-    char mode[16], state[16], series[24], language[4], closes[16], scope[512];
+    char mode[16], state[16], series[24], language[4], last_day[16], scope[512];
     char staff_survey[24], manager_survey[24];
     bool scoped;
 };
 
-static int load_round(struct mg_db_conn *conn, int64_t round_id, struct round_info *ri, char *msg,
-                      size_t msglen)
+static int load_round(struct mg_db_conn *conn, int64_t round_id, struct round_info *ri, char *msg, size_t msglen)
 {
     char idbuf[24];
     PGresult *res = NULL;
     snprintf(idbuf, sizeof idbuf, "%lld", (long long)round_id);
     const char *p[] = {idbuf};
     enum mg_qs qs = mg_db_exec(conn, &stmt_round_for_invite, 1, p, &res);
-    if (qs == MG_QS_NONE) {
+    switch (qs) {
+    case MG_QS_HARD:
+    case MG_QS_SOFT:
+        snprintf(msg, msglen, "a database error occurred while reading round %lld", (long long)round_id);
+        return qs;
+    case MG_QS_NONE:
         snprintf(msg, msglen, "round %lld does not exist", (long long)round_id);
         PQclear(res);
-        return -1;
-    }
-    if (qs < 0) {
-        snprintf(msg, msglen, "a database error occurred");
-        return -1;
+        return MG_QS_NONE;
+    case MG_QS_ROWS:
+        break;
     }
     memset(ri, 0, sizeof *ri);
     snprintf(ri->mode, sizeof ri->mode, "%s", PQgetvalue(res, 0, 0));
     snprintf(ri->state, sizeof ri->state, "%s", PQgetvalue(res, 0, 1));
     snprintf(ri->series, sizeof ri->series, "%s", PQgetvalue(res, 0, 2));
     snprintf(ri->language, sizeof ri->language, "%s", PQgetvalue(res, 0, 3));
-    snprintf(ri->closes, sizeof ri->closes, "%s", PQgetvalue(res, 0, 4));
+    snprintf(ri->last_day, sizeof ri->last_day, "%s", PQgetvalue(res, 0, 4));
     ri->scoped = !PQgetisnull(res, 0, 5);
     snprintf(ri->scope, sizeof ri->scope, "%s", PQgetvalue(res, 0, 5));
     snprintf(ri->staff_survey, sizeof ri->staff_survey, "%s", PQgetvalue(res, 0, 6));
     snprintf(ri->manager_survey, sizeof ri->manager_survey, "%s", PQgetvalue(res, 0, 7));
     PQclear(res);
     if (strcmp(ri->mode, "open") == 0) {
-        snprintf(msg, msglen, "round %lld is an open round: it has one link per unit "
-                              "(mognad round links) instead of invitations", (long long)round_id);
-        return -1;
+        snprintf(msg, msglen, "round %lld is an open round: it has one link per unit (mognad round links %lld) "
+                              "instead of personal invitations", (long long)round_id, (long long)round_id);
+        return MG_QS_NONE;
     }
     if (strcmp(ri->state, "closed") == 0) {
         snprintf(msg, msglen, "round %lld is closed", (long long)round_id);
-        return -1;
+        return MG_QS_NONE;
     }
-    return 0;
+    return MG_QS_ROWS;
 }
 
-/* Sends one person's link to the CSV and/or a mail. */
-static int emit(const struct mg_invite_out *out, const struct mg_invitee *row,
-                const struct round_info *ri, const struct mg_token *token, bool reminder)
+/* ---- the links out ---------------------------------------------------------- */
+
+/* Writes one person's link to the CSV and/or hands a message to sendmail. */
+static int emit(const struct mg_invite_out *out, const struct mg_invitee *row, const struct round_info *ri,
+                const struct mg_token *token, bool reminder)
 {
     char link[512];
+    int rc = 0;
     snprintf(link, sizeof link, "%s/s/%s", out->base_url, token->text);
     const char *lang = row->language ? row->language : ri->language;
     if (out->csv) {
@@ -201,19 +429,28 @@ static int emit(const struct mg_invite_out *out, const struct mg_invitee *row,
     }
     if (out->open_mail) {
         FILE *m = out->open_mail(out->mail_ctx);
-        if (!m)
-            return -1;
-        mg_invite_write_mail(m, row->email, lang, link, ri->closes, reminder);
-        if (out->close_mail(m, out->mail_ctx) != 0)
-            return -1;
+        if (!m) {
+            rc = -1;
+        } else {
+            mg_invite_write_mail(m, row->email, lang, link, ri->last_day, reminder);
+            rc = out->close_mail(m, out->mail_ctx);
+        }
     }
     sodium_memzero(link, sizeof link);
-    return 0;
+    return rc;
 }
 
+static void csv_header(const struct mg_invite_out *out)
+{
+    if (out->csv)
+        fputs("email,link,language\r\n", out->csv);
+}
+
+/* ---- invite ----------------------------------------------------------------- */
+
 struct unit_entry {
-    char *code;
-    char id[24];
+    const char *code;
+    const char *id;
     bool in_scope;
 };
 
@@ -225,12 +462,15 @@ static int cmp_unit(const void *a, const void *b)
 struct invite_ctx {
     const struct mg_keys *keys;
     int64_t round_id;
+    const char *file;
     const struct mg_invitee *rows;
     size_t n;
     struct round_info ri;
     struct mg_token *tokens; /* one per row, emitted after the commit */
+    bool *created;           /* per row: made by this run */
     struct mg_invite_counts *counts;
-    bool client_error;
+    struct mg_buf *problems;
+    bool refused; /* the round or the register was refused: msg or problems say why */
     char *msg;
     size_t msglen;
 };
@@ -243,73 +483,71 @@ static void hash_hex_of(const struct mg_token *token, char out[2 + 64 + 1])
     sodium_bin2hex(out + 2, 65, hash.h, sizeof hash.h);
 }
 
-/* Checks every row, then stores every invitation: re-runnable as a whole
- * when the transaction is retried. */
+/* Checks every row, then stores every invitation; re-runnable as a whole
+ * when mg_db_tx retries it. */
 static enum mg_qs invite_tx(struct mg_db_conn *conn, void *arg)
 {
     struct invite_ctx *c = arg;
     struct unit_entry *units = NULL;
     const struct unit_entry **row_unit = NULL;
-    size_t nunits = 0, nproblems = 0;
-    struct mg_buf problems = {0};
-    PGresult *res = NULL;
-    enum mg_qs result = MG_QS_HARD;
+    struct mg_csv_problems ps = {0};
+    PGresult *res = NULL, *unit_rows = NULL;
+    enum mg_qs qs;
     char idbuf[24];
+    cJSON *detail = NULL;
 
     memset(c->counts, 0, sizeof *c->counts);
     snprintf(idbuf, sizeof idbuf, "%lld", (long long)c->round_id);
-    if (load_round(conn, c->round_id, &c->ri, c->msg, c->msglen) != 0) {
-        c->client_error = true;
-        return MG_QS_HARD;
+    qs = load_round(conn, c->round_id, &c->ri, c->msg, c->msglen);
+    if (qs != MG_QS_ROWS) {
+        c->refused = qs == MG_QS_NONE;
+        return qs == MG_QS_NONE ? MG_QS_HARD : qs;
     }
     const char *sp[] = {c->ri.scoped ? c->ri.scope : NULL};
-    if ((result = mg_db_exec(conn, &stmt_units_in_scope, 1, sp, &res)) < 0)
+    if ((qs = mg_db_exec(conn, &stmt_units_in_scope, 1, sp, &unit_rows)) < 0)
         goto cleanup;
-    result = MG_QS_HARD;
-    nunits = (size_t)PQntuples(res);
-    units = calloc(nunits ? nunits : 1, sizeof *units);
-    row_unit = calloc(c->n ? c->n : 1, sizeof *row_unit);
-    if (!units || !row_unit)
+    size_t nunits = (size_t)PQntuples(unit_rows);
+    units = calloc(nunits + 1, sizeof *units);
+    row_unit = calloc(c->n + 1, sizeof *row_unit);
+    if (!units || !row_unit) {
+        qs = MG_QS_HARD;
+        snprintf(c->msg, c->msglen, "out of memory");
         goto cleanup;
-    for (size_t i = 0; i < nunits; i++) {
-        units[i].code = strdup(PQgetvalue(res, (int)i, 0));
-        if (!units[i].code)
-            goto cleanup;
-        snprintf(units[i].id, sizeof units[i].id, "%s", PQgetvalue(res, (int)i, 1));
-        units[i].in_scope = strcmp(PQgetvalue(res, (int)i, 2), "t") == 0;
     }
-    PQclear(res);
-    res = NULL;
+    for (size_t i = 0; i < nunits; i++)
+        units[i] = (struct unit_entry){PQgetvalue(unit_rows, (int)i, 0), PQgetvalue(unit_rows, (int)i, 1),
+                                       strcmp(PQgetvalue(unit_rows, (int)i, 2), "t") == 0};
     qsort(units, nunits, sizeof *units, cmp_unit);
 
+    check_rows(c->rows, c->n, &ps);
     for (size_t i = 0; i < c->n; i++) {
         const struct mg_invitee *row = &c->rows[i];
-        struct unit_entry key = {(char *)row->unit_code, "", false};
+        struct unit_entry key = {.code = row->unit_code};
         const struct unit_entry *u = bsearch(&key, units, nunits, sizeof *units, cmp_unit);
-        const char *survey = strcmp(row->role, "manager") == 0 ? c->ri.manager_survey : c->ri.staff_survey;
-        if (!u)
-            mg_buf_printf(&problems, "\nline %d: unknown unit code \"%s\"", row->line, row->unit_code);
+        if (!row->unit_code[0])
+            ; /* reported by check_rows */
+        else if (!u)
+            mg_csv_problem(&ps, row->line, "unknown unit code \"%.80s\"", row->unit_code);
         else if (!u->in_scope)
-            mg_buf_printf(&problems, "\nline %d: unit \"%s\" is outside the part of the "
-                                     "organisation this round covers", row->line, row->unit_code);
-        else if (!survey[0])
-            mg_buf_printf(&problems, "\nline %d: role \"%s\": the round has no %s survey", row->line,
-                          row->role, row->role);
-        else {
+            mg_csv_problem(&ps, row->line, "unit %s is outside the part of the organisation round %s covers",
+                           row->unit_code, idbuf);
+        else
             row_unit[i] = u;
-            continue;
-        }
-        nproblems++;
+        bool manager = strcmp(row->role, "manager") == 0;
+        if ((manager || strcmp(row->role, "staff") == 0) && !(manager ? c->ri.manager_survey : c->ri.staff_survey)[0])
+            mg_csv_problem(&ps, row->line, "round %s has no %s survey", idbuf, row->role);
     }
-    if (nproblems) {
-        snprintf(c->msg, c->msglen, "%zu row(s) of the register cannot be invited; nothing was "
-                                    "written:%s", nproblems, problems.data ? problems.data : "");
-        c->client_error = true;
+    if (ps.n || ps.oom) {
+        write_problems(&ps, c->file, c->problems);
+        c->refused = true;
+        qs = MG_QS_HARD;
         goto cleanup;
     }
 
     bool pseudonymous = strcmp(c->ri.mode, "pseudonymous") == 0;
     char scope[40];
+    /* Pseudonyms are per series (see README): one person is followed
+     * across the rounds of one series, never between series. */
     if (c->ri.series[0])
         snprintf(scope, sizeof scope, "series:%s", c->ri.series);
     else
@@ -325,142 +563,181 @@ static enum mg_qs invite_tx(struct mg_db_conn *conn, void *arg)
             mg_keys_pseudonym(c->keys, scope, row->employee_id, &pseud);
             memcpy(pseud_hex, "\\x", 2);
             sodium_bin2hex(pseud_hex + 2, sizeof pseud_hex - 2, pseud.h, sizeof pseud.h);
+            sodium_memzero(&pseud, sizeof pseud);
         }
         const char *survey = strcmp(row->role, "manager") == 0 ? c->ri.manager_survey : c->ri.staff_survey;
-        const char *ip[] = {idbuf, hash_hex, row_unit[i]->id, row->role, survey,
-                            pseudonymous ? pseud_hex : NULL};
-        enum mg_qs qs = mg_db_exec(conn, &stmt_invitation_upsert, 6, ip, &res);
-        if (qs < 0) {
-            result = qs;
-            snprintf(c->msg, c->msglen, "line %d: the invitation could not be stored", row->line);
+        const char *ip[] = {idbuf, hash_hex, row_unit[i]->id, row->role, survey, pseudonymous ? pseud_hex : NULL};
+        if ((qs = mg_db_exec(conn, &stmt_invitation_upsert, 6, ip, &res)) < 0) {
+            snprintf(c->msg, c->msglen, "the invitation of line %d could not be stored; nothing was written",
+                     row->line);
             goto cleanup;
         }
-        if (qs == MG_QS_ROWS) {
-            if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
-                c->counts->created++;
-            else
-                c->counts->updated++;
-        } else {
-            PQclear(res);
-            res = NULL;
-            const char *stp[] = {idbuf, hash_hex};
-            if (mg_db_exec(conn, &stmt_invitation_status, 2, stp, &res) == MG_QS_ROWS &&
-                strcmp(PQgetvalue(res, 0, 0), "completed") == 0)
-                c->counts->completed++;
-        }
+        bool created = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        bool changed = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+        c->created[i] = created;
+        if (created)
+            c->counts->created++;
+        else if (changed)
+            c->counts->updated++;
+        if (strcmp(PQgetvalue(res, 0, 2), "completed") == 0)
+            c->counts->completed++;
         PQclear(res);
         res = NULL;
         c->counts->invited++;
     }
+    const char *cp[] = {idbuf};
+    if ((qs = mg_db_exec(conn, &stmt_invitation_count, 1, cp, &res)) < 0)
+        goto cleanup;
+    size_t total = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+    c->counts->elsewhere = total > c->counts->invited ? total - c->counts->invited : 0;
 
-    cJSON *detail = cJSON_CreateObject();
+    detail = cJSON_CreateObject();
+    if (!detail) {
+        qs = MG_QS_HARD;
+        goto cleanup;
+    }
     cJSON_AddNumberToObject(detail, "round", (double)c->round_id);
     cJSON_AddNumberToObject(detail, "invited", (double)c->counts->invited);
     cJSON_AddNumberToObject(detail, "created", (double)c->counts->created);
     cJSON_AddNumberToObject(detail, "updated", (double)c->counts->updated);
-    result = mg_audit(conn, 0, "cli", "round.invite", detail);
-    cJSON_Delete(detail);
-    if (result >= 0)
-        result = MG_QS_ROWS;
+    cJSON_AddNumberToObject(detail, "completed", (double)c->counts->completed);
+    qs = mg_audit(conn, 0, "cli", "round.invite", detail);
+    if (qs >= 0)
+        qs = MG_QS_ROWS;
 
 cleanup:
+    cJSON_Delete(detail);
     PQclear(res);
-    for (size_t i = 0; units && i < nunits; i++)
-        free(units[i].code);
+    PQclear(unit_rows);
     free(units);
     free(row_unit);
-    mg_buf_free(&problems);
-    return result;
+    mg_csv_problems_free(&ps);
+    return qs;
 }
 
-int mg_invite_run(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
+int mg_invite_run(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id, const char *file,
                   const struct mg_invitee *rows, size_t n, const struct mg_invite_out *out,
-                  struct mg_invite_counts *counts, char *msg, size_t msglen)
+                  struct mg_invite_counts *counts, struct mg_buf *problems, char *msg, size_t msglen)
 {
-    struct invite_ctx c = {.keys = keys, .round_id = round_id, .rows = rows, .n = n,
-                          .counts = counts, .msg = msg, .msglen = msglen};
+    struct invite_ctx c = {.keys = keys, .round_id = round_id, .file = file, .rows = rows, .n = n,
+                           .counts = counts, .problems = problems, .msg = msg, .msglen = msglen};
     int rc = -1;
+    size_t sent = 0;
 
     msg[0] = '\0';
+    memset(counts, 0, sizeof *counts);
     c.tokens = sodium_allocarray(n ? n : 1, sizeof *c.tokens);
-    if (!c.tokens) {
+    c.created = calloc(n ? n : 1, sizeof *c.created);
+    if (!c.tokens || !c.created) {
         snprintf(msg, msglen, "out of memory");
-        return -1;
+        goto cleanup;
     }
     if (mg_db_tx(conn, invite_tx, &c) < 0) {
-        if (!msg[0])
-            snprintf(msg, msglen, mg_db_conn_lost(conn) ? "the database is unavailable"
+        if (!c.refused && !msg[0])
+            snprintf(msg, msglen, mg_db_conn_lost(conn) ? "the database connection was lost; nothing was written"
                                                         : "a database error occurred; nothing was written");
         goto cleanup;
     }
     /* Links go out only once the invitations are committed, so no one gets
      * a link the database does not know. */
-    for (size_t i = 0; i < n; i++)
-        if (emit(out, &rows[i], &c.ri, &c.tokens[i], false) != 0) {
-            snprintf(msg, msglen, "line %d: the message could not be handed to sendmail; the "
-                                  "invitations are stored, so running invite again sends the "
-                                  "rest", rows[i].line);
-            goto cleanup;
-        }
-    rc = 0;
-
-cleanup:
-    sodium_free(c.tokens);
-    return rc;
-}
-
-int mg_invite_remind(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
-                     const struct mg_invitee *rows, size_t n, const struct mg_invite_out *out,
-                     struct mg_invite_counts *counts, char *msg, size_t msglen)
-{
-    struct round_info ri;
-    char idbuf[24];
-    PGresult *res = NULL;
-    int rc = -1;
-
-    memset(counts, 0, sizeof *counts);
-    snprintf(idbuf, sizeof idbuf, "%lld", (long long)round_id);
-    if (load_round(conn, round_id, &ri, msg, msglen) != 0)
-        goto cleanup;
+    csv_header(out);
     for (size_t i = 0; i < n; i++) {
-        struct mg_token token;
-        char hash_hex[2 + 64 + 1];
-
-        mg_keys_invitation_token(keys, round_id, rows[i].employee_id, &token);
-        hash_hex_of(&token, hash_hex);
-        const char *p[] = {idbuf, hash_hex};
-        enum mg_qs qs = mg_db_exec(conn, &stmt_invitation_status, 2, p, &res);
-        if (qs < 0) {
-            snprintf(msg, msglen, "a database error occurred");
-            sodium_memzero(&token, sizeof token);
+        if (out->new_only && !c.created[i])
+            continue;
+        if (emit(out, &rows[i], &c.ri, &c.tokens[i], false) != 0) {
+            snprintf(msg, msglen, "sendmail did not take the message for line %d (%zu messages before it were "
+                                  "handed over). All invitations are stored: fix the mail set-up and run "
+                                  "invite again with the rows from line %d on", rows[i].line, sent, rows[i].line);
             goto cleanup;
         }
-        if (qs == MG_QS_NONE) {
-            counts->unknown++;
-        } else {
-            counts->invited++;
-            if (strcmp(PQgetvalue(res, 0, 0), "completed") == 0) {
-                counts->completed++;
-            } else {
-                if (emit(out, &rows[i], &ri, &token, true) != 0) {
-                    snprintf(msg, msglen, "line %d: the message could not be handed to sendmail",
-                             rows[i].line);
-                    sodium_memzero(&token, sizeof token);
-                    goto cleanup;
-                }
-                counts->reminded++;
-            }
-        }
-        sodium_memzero(&token, sizeof token);
-        PQclear(res);
-        res = NULL;
+        sent++;
     }
     rc = 0;
 
 cleanup:
-    PQclear(res);
+    free(c.created);
+    sodium_free(c.tokens);
     return rc;
 }
+
+/* ---- remind ------------------------------------------------------------------ */
+
+int mg_invite_remind(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id, const char *file,
+                     const struct mg_invitee *rows, size_t n, const struct mg_invite_out *out,
+                     struct mg_invite_counts *counts, struct mg_buf *problems, char *msg, size_t msglen)
+{
+    struct round_info ri;
+    struct mg_csv_problems ps = {0};
+    char idbuf[24];
+    PGresult *res = NULL;
+    bool *pending = NULL;
+    struct mg_token *tokens = NULL;
+    int rc = -1;
+
+    msg[0] = '\0';
+    memset(counts, 0, sizeof *counts);
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)round_id);
+    check_rows(rows, n, &ps);
+    if (ps.n || ps.oom) {
+        write_problems(&ps, file, problems);
+        goto cleanup;
+    }
+    if (load_round(conn, round_id, &ri, msg, msglen) != MG_QS_ROWS)
+        goto cleanup;
+    pending = calloc(n ? n : 1, sizeof *pending);
+    tokens = sodium_allocarray(n ? n : 1, sizeof *tokens);
+    if (!pending || !tokens) {
+        snprintf(msg, msglen, "out of memory");
+        goto cleanup;
+    }
+    /* Statuses first, so a database failure sends nothing. */
+    for (size_t i = 0; i < n; i++) {
+        char hash_hex[2 + 64 + 1];
+        mg_keys_invitation_token(keys, round_id, rows[i].employee_id, &tokens[i]);
+        hash_hex_of(&tokens[i], hash_hex);
+        const char *p[] = {idbuf, hash_hex};
+        enum mg_qs qs = mg_db_exec(conn, &stmt_invitation_status, 2, p, &res);
+        switch (qs) {
+        case MG_QS_HARD:
+        case MG_QS_SOFT:
+            snprintf(msg, msglen, "a database error occurred; no reminder was written");
+            goto cleanup;
+        case MG_QS_NONE:
+            counts->unknown++;
+            break;
+        case MG_QS_ROWS:
+            counts->invited++;
+            if (strcmp(PQgetvalue(res, 0, 0), "completed") == 0)
+                counts->completed++;
+            else
+                pending[i] = true;
+            break;
+        }
+        PQclear(res);
+        res = NULL;
+    }
+    csv_header(out);
+    for (size_t i = 0; i < n; i++) {
+        if (!pending[i])
+            continue;
+        if (emit(out, &rows[i], &ri, &tokens[i], true) != 0) {
+            snprintf(msg, msglen, "sendmail did not take the reminder for line %d (%zu reminders before it were "
+                                  "handed over)", rows[i].line, counts->reminded);
+            goto cleanup;
+        }
+        counts->reminded++;
+    }
+    rc = 0;
+
+cleanup:
+    mg_csv_problems_free(&ps);
+    PQclear(res);
+    free(pending);
+    sodium_free(tokens);
+    return rc;
+}
+
+/* ---- open rounds: one link per unit ------------------------------------------ */
 
 MG_DB_STMT(stmt_open_round,
            "SELECT r.mode, u.path::text FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
@@ -493,7 +770,7 @@ static enum mg_qs links_tx(struct mg_db_conn *conn, void *arg)
     if (qs != MG_QS_ROWS) {
         snprintf(c->msg, c->msglen, qs < 0 ? "a database error occurred" : "round %s does not exist", idbuf);
         PQclear(res);
-        return MG_QS_HARD;
+        return qs < 0 ? qs : MG_QS_HARD;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "open") != 0) {
         snprintf(c->msg, c->msglen, "round %s is %s: its people are invited one by one "
