@@ -26,6 +26,10 @@ enum MHD_Result mg_handle_round_open(struct mg_request *req);
 enum MHD_Result mg_handle_round_close(struct mg_request *req);
 enum MHD_Result mg_handle_series_list(struct mg_request *req);
 enum MHD_Result mg_handle_series_create(struct mg_request *req);
+/* handlers/api_indicators.c */
+enum MHD_Result mg_handle_round_indicators(struct mg_request *req);
+enum MHD_Result mg_handle_round_overview(struct mg_request *req);
+enum MHD_Result mg_handle_series_trend(struct mg_request *req);
 /* handlers/accessibility.c */
 enum MHD_Result mg_handle_accessibility(struct mg_request *req);
 /* handlers/respond.c */

@@ -15,6 +15,8 @@ static const struct mg_cli_command commands[] = {
     {"invite", mg_cli_invite, "make invitation links for a round from an HR register", mg_cli_invite_usage},
     {"remind", mg_cli_remind, "make reminders for those who have not answered", mg_cli_remind_usage},
     {"survey", mg_cli_survey, "check and load survey definitions", mg_cli_survey_usage},
+    {"indicators", mg_cli_indicators, "print a round's indicators as JSON, privacy rule applied",
+     mg_cli_indicators_usage},
     {"anonymise", mg_cli_anonymise, "remove the pseudonyms of a finished series", mg_cli_anonymise_usage},
     {"keygen", mg_cli_keygen, "write a new key file for links and pseudonyms", mg_cli_keygen_usage},
 };
@@ -27,7 +29,7 @@ static void usage(FILE *f)
                "maturity, and shows HR aggregated indicators per department.\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'mognad COMMAND --help' for a command's options.\n\n%s", mg_config_help);
 }
 

@@ -34,6 +34,13 @@ const struct mg_route mg_routes[] = {
     {"POST", "/api/v1/rounds/{id}/close", mg_handle_round_close, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY},
     {"GET", "/api/v1/series", mg_handle_series_list, MG_ROUTE_ANALYST},
     {"POST", "/api/v1/series", mg_handle_series_create, MG_ROUTE_ANALYST | MG_ROUTE_JSON_BODY},
+
+    /* Indicators: aggregates with the privacy rule applied beneath them;
+     * unit-viewers see their own unit's subtree only. */
+    {"GET", "/api/v1/rounds/{id}/indicators", mg_handle_round_indicators, MG_ROUTE_VIEWER},
+    {"GET", "/api/v1/rounds/{id}/overview", mg_handle_round_overview, MG_ROUTE_VIEWER},
+    {"GET", "/api/v1/series/{id}/trend", mg_handle_series_trend, MG_ROUTE_VIEWER},
+
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,
      MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY | MG_ROUTE_TEST},

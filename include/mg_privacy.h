@@ -1,0 +1,68 @@
+/* mg_privacy.h: the one suppression layer. Every path that returns
+ * aggregates (API, CLI, exports) asks it which cells may be shown; it is
+ * pure (no I/O) so it can be tested with attacks and properties.
+ *
+ * The model. Respondents fall into atoms: a unit (alone) and a role
+ * (staff or manager). A cell is a unit's subtree or the unit alone, for
+ * staff, managers or all; its figures are sums over its atoms. For one
+ * measure (responses, the index, an area, a base service, the paired
+ * change) mg_privacy_suppress decides, for the whole round at once, which
+ * cells are shown, so that whatever combination of cells a caller fetches,
+ * no sum over a set of atoms with fewer than k respondents can be worked
+ * out from them by adding and subtracting. docs/indicators.md explains the
+ * rule and why the construction below guarantees it. */
+#ifndef MG_PRIVACY_H
+#define MG_PRIVACY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MG_PRIV_NONE SIZE_MAX
+
+enum mg_priv_role { MG_PRIV_STAFF = 0, MG_PRIV_MANAGER = 1, MG_PRIV_ALL = 2 };
+enum mg_priv_kind { MG_PRIV_SUBTREE = 0, MG_PRIV_ALONE = 1 };
+
+/* What a group holds, for the rule: `n` respondents (for the measure),
+ * `pop` people who could have responded (invited, or the expected
+ * headcount), and `extra`, a second count that must not be revealed below
+ * k either (for paired change: respondents without a pair), else 0. */
+struct mg_priv_mass {
+    int64_t n, pop, extra;
+};
+
+enum mg_priv_status {
+    MG_PRIV_SHOWN,         /* at least k respondents: shown */
+    MG_PRIV_EMPTY,         /* nobody could respond and nobody did: shown as empty */
+    MG_PRIV_SMALL,         /* fewer than k: hidden (primary) */
+    MG_PRIV_COMPLEMENTARY, /* hidden so that a small group cannot be derived */
+};
+
+/* The unit tree: `n` units, `parent[i]` the index of unit i's parent or
+ * MG_PRIV_NONE; every parent comes before its children (parent[i] < i). */
+struct mg_priv_tree {
+    size_t n;
+    const size_t *parent;
+};
+
+/* A group may be shown, or be the remainder of a shown cell: at least k
+ * respondents, or nobody at all who could have responded; and `extra` is
+ * 0 or at least k. */
+bool mg_privacy_valid(const struct mg_priv_mass *m, int k);
+
+/* Decides every cell of one measure. `atoms[u][r]` is unit u's own mass
+ * for role r (MG_PRIV_STAFF, MG_PRIV_MANAGER); `out[u][kind][role]`
+ * receives the status of each cell (for a unit without children the two
+ * kinds are the same cell and get the same status). Returns 0, or -1 when
+ * the tree is malformed, k is below 1 or memory runs out. */
+int mg_privacy_suppress(const struct mg_priv_tree *tree, int k,
+                        const struct mg_priv_mass (*atoms)[2],
+                        enum mg_priv_status (*out)[2][3]);
+
+/* True for MG_PRIV_SHOWN and MG_PRIV_EMPTY. */
+bool mg_privacy_shown(enum mg_priv_status s);
+/* The stable reason code of a hidden cell ("fewer_than_k",
+ * "complementary"), or NULL for a shown one. */
+const char *mg_privacy_reason(enum mg_priv_status s);
+
+#endif
