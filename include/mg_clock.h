@@ -11,4 +11,11 @@
  * timestamptz parameter, to `out` (at least 40 bytes). */
 void mg_clock_now(char *out, size_t outlen);
 
+/* Makes this process's clock read `iso` (an ISO 8601 timestamp) until it
+ * is called again; NULL returns to real (or test-file) time. For
+ * `mognad demo`, which replays last year's round on last year's dates
+ * through the same code as a real round. Not thread-safe: call it before
+ * any thread reads the clock. */
+void mg_clock_set(const char *iso);
+
 #endif

@@ -6,8 +6,19 @@
 #include <string.h>
 #include <time.h>
 
+static char fixed[64];
+
+void mg_clock_set(const char *iso)
+{
+    snprintf(fixed, sizeof fixed, "%s", iso ? iso : "");
+}
+
 void mg_clock_now(char *out, size_t outlen)
 {
+    if (fixed[0]) {
+        snprintf(out, outlen, "%s", fixed);
+        return;
+    }
     const char *file = getenv("MOGNAD_TEST_CLOCK_FILE");
     if (file && *file) {
         FILE *f = fopen(file, "r");

@@ -18,6 +18,8 @@ static const struct mg_cli_command commands[] = {
     {"indicators", mg_cli_indicators, "print a round's indicators as JSON, privacy rule applied",
      mg_cli_indicators_usage},
     {"anonymise", mg_cli_anonymise, "remove the pseudonyms of a finished series", mg_cli_anonymise_usage},
+    {"demo", mg_cli_demo, "fill an empty database with a demonstration organisation and rounds",
+     mg_cli_demo_usage},
     {"keygen", mg_cli_keygen, "write a new key file for links and pseudonyms", mg_cli_keygen_usage},
 };
 

@@ -40,22 +40,23 @@ fi
 "$bin" migrate
 
 # The surveys (each version loads once; an unchanged file is a no-op), and on
-# the first start the demo region with an open demo round to try.
-"$bin" survey load surveys/*.json
+# the first start the demo: Region Mellansjö, last year's closed round with
+# generated responses, this year's open round, and an admin account whose
+# password is printed this once (mognad demo --help).
+"$bin" survey load --dir surveys
 listen=${MOGNAD_LISTEN:-127.0.0.1:8080}
 export MOGNAD_PUBLIC_URL=${MOGNAD_PUBLIC_URL:-http://$listen}
 if [ "$(psql "$DATABASE_URL" -qtAXc 'SELECT count(*) FROM units')" = "0" ]; then
-    "$bin" units import server/scripts/demo/units.csv
-    year=$(date +%Y)
-    round=$("$bin" round create --name "Demo $year" --mode open --opens "$year-01-01" \
-        --closes "$((year + 1))-12-31" --unit REG --k 5 | awk '{print $NF}')
-    "$bin" round open "$round" >/dev/null
-    "$bin" round links "$round" > var/demo-links.csv
-    echo "demo: Region Mellansjö imported; open round $round; its unit links are in var/demo-links.csv"
+    "$bin" demo --units server/scripts/demo/units.csv --links var/demo-links.csv --admin admin
 fi
 
 echo
 echo "  mognad is starting on http://$listen/  (Ctrl-C stops it)"
+echo "  dashboard: http://$listen/hr  (account admin; the password was printed on the first start)"
+if [ -s var/demo-links.csv ]; then
+    echo "  answer as a demo employee (links of those who have not answered, var/demo-links.csv):"
+    sed -n '2,4p' var/demo-links.csv | cut -d, -f2 | sed 's/^/    /'
+fi
 echo "  health: http://$listen/healthz"
 echo
 "$bin" serve &

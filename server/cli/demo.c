@@ -1,0 +1,664 @@
+/* demo.c: `mognad demo`, a living example in an empty database.
+ *
+ * It goes through the same code as a real measurement: the units are
+ * imported from a CSV file, last year's round is created, opened,
+ * invited from a register, answered and closed on last year's dates (the
+ * process clock is set to them, mg_clock_set), the series' scheduler pass
+ * makes this year's round and opens it, and every generated response is
+ * scored by scoring.c and stored by mg_store_response, so the aggregates
+ * the indicators read are the ones a real round would have.
+ *
+ * The people are generated from a seed: ids demo-00001..., addresses at
+ * example.org (RFC 2606), nobody real. Each person has a competence that
+ * carries over from one year to the next (so the paired change means
+ * something), units differ, some units improved between the rounds, the
+ * AI area is the weakest, managers score a little higher, and three units
+ * are too small to be shown, so suppression is visible too. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mg_auth.h"
+#include "mg_buf.h"
+#include "mg_cli.h"
+#include "mg_clock.h"
+#include "mg_config.h"
+#include "mg_csv.h"
+#include "mg_db.h"
+#include "mg_invite.h"
+#include "mg_keys.h"
+#include "mg_rounds.h"
+#include "mg_scheduler.h"
+#include "mg_scoring.h"
+#include "mg_units.h"
+
+const char mg_cli_demo_usage[] =
+    "Usage: mognad demo --units FILE.csv [--links FILE] [--admin LOGIN] [--seed N]\n\n"
+    "Fills an EMPTY database with a demonstration, through the same code as a\n"
+    "real measurement: the organisation of FILE.csv (code, name, parent_code),\n"
+    "a yearly pseudonymous series whose first round ran last year and is\n"
+    "closed, with generated responses, and whose second round is open now,\n"
+    "with about half of its responses in. The generated people (demo-00001...,\n"
+    "addresses at example.org) are nobody real; the same seed (default 2026)\n"
+    "gives the same demo. A few units are too small to be shown, so the\n"
+    "privacy rule is visible as well.\n\n"
+    "--links FILE   write the personal links of this year's round for those\n"
+    "               who have not answered yet as CSV (email,link,language;\n"
+    "               mode 0600)\n"
+    "--admin LOGIN  create an admin account with a generated password, which\n"
+    "               is printed once\n\n"
+    "Refuses a database that already holds units or rounds, so it can never\n"
+    "mix invented answers into real ones. Needs the surveys loaded (mognad\n"
+    "survey load) and the key file (MOGNAD_KEY_FILE).\n";
+
+#define SERIES_NAME "Digital kompetens"
+#define DEMO_K 5
+
+/* ---- a small deterministic random source ------------------------------------ */
+
+struct rng {
+    uint64_t s;
+};
+
+static uint64_t rnext(struct rng *r)
+{
+    /* xorshift64* */
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 0x2545F4914F6CDD1DULL;
+}
+
+static double runif(struct rng *r)
+{
+    return (double)(rnext(r) >> 11) * 0x1.0p-53;
+}
+
+static double rnorm(struct rng *r)
+{
+    double u = runif(r), v = runif(r);
+    if (u < 1e-300)
+        u = 1e-300;
+    return sqrt(-2.0 * log(u)) * cos(2.0 * 3.14159265358979323846 * v);
+}
+
+/* ---- the generated organisation ---------------------------------------------- */
+
+struct dunit {
+    int64_t id;
+    char code[72];
+    bool leaf;
+    double effect;  /* how this unit stands, in score points */
+    double improve; /* how much it moved between the rounds */
+    double share;   /* the share of its people who answer */
+};
+
+struct person {
+    char id[32], email[48];
+    size_t unit;
+    bool manager;
+    double ability;
+    bool left, joined, answered[2];
+};
+
+struct demo {
+    struct rng rng;
+    struct dunit *units;
+    size_t nunits;
+    struct person *people;
+    size_t npeople;
+    int64_t series, round[2];
+    size_t responded[2], invited[2];
+    char msg[512];
+};
+
+/* Where each area stands on average, in score points from the middle: the
+ * picture a baseline measurement typically gives. */
+static double area_offset(const char *area)
+{
+    static const struct {
+        const char *key;
+        double offset;
+    } table[] = {{"information", 8},    {"communication", 12}, {"content", 3},
+                 {"safety", -2},        {"problem_solving", 0}, {"base_services", 5},
+                 {"ai", -18},           {"confidence", 6},      {"leading_change", -4},
+                 {"org_capability", -8}, {"org_legacy", -10}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].key, area) == 0)
+            return table[i].offset;
+    return 0;
+}
+
+MG_DB_STMT(stmt_demo_empty, "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM rounds)");
+MG_DB_STMT(stmt_demo_units,
+           "SELECT u.id, u.code, NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) "
+           "FROM units u ORDER BY nlevel(u.path), u.code");
+MG_DB_STMT(stmt_demo_surveys,
+           "SELECT rs.audience, rs.survey_id, s.definition::text FROM round_surveys rs "
+           "JOIN surveys s ON s.id = rs.survey_id WHERE rs.round_id = $1::bigint");
+MG_DB_STMT(stmt_demo_store,
+           "SELECT mg_store_response($1::bigint, $2::bigint, $3::bigint, $4, $5::bytea, 'web', $6::jsonb)");
+MG_DB_STMT(stmt_demo_complete,
+           "UPDATE invitations SET status = 'completed' WHERE round_id = $1::bigint AND pseudonym = $2::bytea");
+MG_DB_STMT(stmt_demo_day, "UPDATE responses SET submitted_on = $2::date WHERE round_id = $1::bigint");
+MG_DB_STMT(stmt_demo_next, "SELECT id FROM rounds WHERE series_id = $1::bigint AND seq = 2");
+
+static bool load_units(struct mg_db_conn *conn, struct demo *d)
+{
+    PGresult *res = NULL;
+    if (mg_db_exec(conn, &stmt_demo_units, 0, NULL, &res) < 0) {
+        PQclear(res);
+        return false;
+    }
+    d->nunits = (size_t)PQntuples(res);
+    d->units = calloc(d->nunits ? d->nunits : 1, sizeof *d->units);
+    if (!d->units) {
+        PQclear(res);
+        return false;
+    }
+    size_t leaves = 0;
+    for (size_t i = 0; i < d->nunits; i++) {
+        struct dunit *u = &d->units[i];
+        u->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        snprintf(u->code, sizeof u->code, "%s", PQgetvalue(res, (int)i, 1));
+        u->leaf = strcmp(PQgetvalue(res, (int)i, 2), "t") == 0;
+        u->effect = 6.0 * rnorm(&d->rng);
+        u->improve = runif(&d->rng) < 0.35 ? 6.0 + 3.0 * runif(&d->rng) : 1.0 * rnorm(&d->rng);
+        u->share = 0.45 + 0.45 * runif(&d->rng);
+        leaves += u->leaf;
+    }
+    PQclear(res);
+    return leaves > 0;
+}
+
+/* Staff and managers per unit: most units 8 to 35 people, every ninth
+ * unit without children only 3 staff and a manager (too few to show). */
+static bool make_people(struct demo *d)
+{
+    size_t cap = d->nunits * 40 + 64, leaf_no = 0;
+    d->people = calloc(cap, sizeof *d->people);
+    if (!d->people)
+        return false;
+    for (size_t u = 0; u < d->nunits; u++) {
+        size_t staff, managers;
+        if (d->units[u].leaf) {
+            bool small = leaf_no++ % 9 == 4;
+            staff = small ? 3 : 8 + (size_t)(rnext(&d->rng) % 28);
+            managers = small ? 1 : 1 + (staff > 22);
+        } else {
+            staff = 2 + (size_t)(rnext(&d->rng) % 5);
+            managers = 1;
+        }
+        for (size_t i = 0; i < staff + managers && d->npeople < cap; i++) {
+            struct person *p = &d->people[d->npeople];
+            size_t no = d->npeople + 1;
+            snprintf(p->id, sizeof p->id, "demo-%05zu", no);
+            snprintf(p->email, sizeof p->email, "demo-%05zu@example.org", no);
+            p->unit = u;
+            p->manager = i >= staff;
+            p->ability = 12.0 * rnorm(&d->rng) + (p->manager ? 5.0 : 0.0);
+            double x = runif(&d->rng);
+            p->left = x < 0.05;           /* gone by this year */
+            p->joined = !p->left && x < 0.08; /* new this year */
+            d->npeople++;
+        }
+    }
+    return true;
+}
+
+/* ---- answers ------------------------------------------------------------------ */
+
+static int scale_points(const cJSON *def, const cJSON *item, const cJSON **points)
+{
+    const cJSON *scale = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(def, "scales"),
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "scale")));
+    *points = cJSON_GetObjectItemCaseSensitive(scale, "points");
+    return cJSON_GetArraySize(*points);
+}
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* One person's answers to `def`, as the form would send them. */
+static cJSON *make_answers(const cJSON *def, double level, struct rng *r)
+{
+    cJSON *answers = cJSON_CreateObject(), *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(def, "items")) {
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "key"));
+        const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "type"));
+        const char *area = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "area"));
+        if (!key || !type || !area)
+            continue;
+        double s = 50.0 + level + area_offset(area) + 15.0 * rnorm(r);
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "dont_know")) && runif(r) < 0.04) {
+            cJSON_AddStringToObject(answers, key, "dk");
+            continue;
+        }
+        if (strcmp(type, "choice") == 0) {
+            const char *correct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "correct"));
+            const cJSON *options = cJSON_GetObjectItemCaseSensitive(item, "options");
+            int n = cJSON_GetArraySize(options);
+            const char *pick = correct;
+            if (n > 1 && runif(r) > 0.1 + 0.85 * clamp01(s / 100.0)) {
+                int j = (int)(rnext(r) % (uint64_t)n);
+                pick = cJSON_GetStringValue(
+                    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(options, j), "key"));
+            }
+            if (pick)
+                cJSON_AddStringToObject(answers, key, pick);
+            continue;
+        }
+        const cJSON *points;
+        int n = scale_points(def, item, &points);
+        if (n < 2)
+            continue;
+        int i = (int)lround(clamp01(s / 100.0) * (n - 1));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "reverse")))
+            i = n - 1 - i;
+        char v[24];
+        snprintf(v, sizeof v, "%d",
+                 cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(points, i), "value")->valueint);
+        cJSON_AddStringToObject(answers, key, v);
+    }
+    return answers;
+}
+
+/* ---- one round's responses, in one transaction --------------------------------- */
+
+struct respond_ctx {
+    struct demo *d;
+    const struct mg_keys *keys;
+    int which;        /* 0: last year, 1: this year */
+    double share;     /* of each unit's share */
+    const char *day;  /* the day responses are dated, or NULL for today */
+};
+
+static enum mg_qs respond_tx(struct mg_db_conn *conn, void *arg)
+{
+    struct respond_ctx *c = arg;
+    struct demo *d = c->d;
+    PGresult *res = NULL;
+    char round[24], scope[40];
+    cJSON *defs[2] = {NULL, NULL};
+    char survey[2][24] = {"", ""};
+    enum mg_qs qs;
+
+    snprintf(round, sizeof round, "%lld", (long long)d->round[c->which]);
+    snprintf(scope, sizeof scope, "series:%lld", (long long)d->series);
+    const char *rp[] = {round};
+    if ((qs = mg_db_exec(conn, &stmt_demo_surveys, 1, rp, &res)) < 0)
+        goto out;
+    for (int i = 0; i < PQntuples(res); i++) {
+        int a = strcmp(PQgetvalue(res, i, 0), "manager") == 0;
+        snprintf(survey[a], sizeof survey[a], "%s", PQgetvalue(res, i, 1));
+        defs[a] = cJSON_Parse(PQgetvalue(res, i, 2));
+    }
+    PQclear(res);
+    res = NULL;
+
+    d->responded[c->which] = 0;
+    for (size_t i = 0; i < d->npeople; i++) {
+        struct person *p = &d->people[i];
+        bool present = c->which == 0 ? !p->joined : !p->left;
+        int a = p->manager ? 1 : 0;
+        p->answered[c->which] = false;
+        if (!present || !defs[a] || runif(&d->rng) >= d->units[p->unit].share * c->share)
+            continue;
+        double level = p->ability + d->units[p->unit].effect +
+                       (c->which == 1 ? d->units[p->unit].improve + 2.0 * rnorm(&d->rng) : 0.0);
+        cJSON *answers = make_answers(defs[a], level, &d->rng);
+        struct mg_score score;
+        char err[256];
+        if (!answers || mg_score_compute(defs[a], answers, &score, err, sizeof err) != 0) {
+            snprintf(d->msg, sizeof d->msg, "a generated response did not score: %s", err);
+            cJSON_Delete(answers);
+            qs = MG_QS_HARD;
+            goto out;
+        }
+        char *payload = mg_score_payload(&score);
+        mg_score_free(&score);
+        cJSON_Delete(answers);
+        if (!payload) {
+            qs = MG_QS_HARD;
+            goto out;
+        }
+        struct mg_pseudonym ps;
+        char hex[2 + 2 * sizeof ps.h + 1], unit[24];
+        mg_keys_pseudonym(c->keys, scope, p->id, &ps);
+        memcpy(hex, "\\x", 2);
+        sodium_bin2hex(hex + 2, sizeof hex - 2, ps.h, sizeof ps.h);
+        snprintf(unit, sizeof unit, "%lld", (long long)d->units[p->unit].id);
+        const char *sp[] = {round, survey[a], unit, p->manager ? "manager" : "staff", hex, payload};
+        qs = mg_db_exec(conn, &stmt_demo_store, 6, sp, NULL);
+        free(payload);
+        const char *cp[] = {round, hex};
+        if (qs < 0 || (qs = mg_db_exec(conn, &stmt_demo_complete, 2, cp, NULL)) < 0)
+            goto out;
+        p->answered[c->which] = true;
+        d->responded[c->which]++;
+    }
+    if (c->day) {
+        const char *dp[] = {round, c->day};
+        if ((qs = mg_db_exec(conn, &stmt_demo_day, 2, dp, NULL)) < 0)
+            goto out;
+    }
+    qs = MG_QS_ROWS;
+out:
+    PQclear(res);
+    cJSON_Delete(defs[0]);
+    cJSON_Delete(defs[1]);
+    return qs;
+}
+
+/* ---- invitations ------------------------------------------------------------ */
+
+static bool invite(struct mg_db_conn *conn, const struct mg_keys *keys, struct demo *d, int which,
+                   const char *base_url, FILE *links)
+{
+    struct mg_invitee *rows = calloc(d->npeople ? d->npeople : 1, sizeof *rows);
+    struct mg_buf problems = {0};
+    struct mg_invite_counts counts = {0};
+    size_t n = 0;
+    if (!rows)
+        return false;
+    for (size_t i = 0; i < d->npeople; i++) {
+        const struct person *p = &d->people[i];
+        if (which == 0 ? p->joined : p->left)
+            continue;
+        rows[n] = (struct mg_invitee){p->id, p->email, d->units[p->unit].code,
+                                      p->manager ? "manager" : "staff", NULL, (int)n + 2};
+        n++;
+    }
+    struct mg_invite_out out = {.csv = links, .base_url = base_url};
+    int rc = mg_invite_run(conn, keys, d->round[which], "demo register", rows, n, &out, &counts, &problems,
+                           d->msg, sizeof d->msg);
+    if (rc != 0 && problems.len)
+        snprintf(d->msg, sizeof d->msg, "%.*s", (int)problems.len, problems.data);
+    d->invited[which] = counts.invited;
+    mg_buf_free(&problems);
+    free(rows);
+    return rc == 0;
+}
+
+/* Keeps the lines of the links CSV of people who have not answered. */
+static bool write_links(const char *path, const char *csv, const struct demo *d, size_t *written)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    *written = 0;
+    const char *line = csv;
+    bool header = true;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+        unsigned long no = 0;
+        bool keep = header;
+        if (!header && sscanf(line, "demo-%5lu@", &no) == 1 && no >= 1 && no <= d->npeople)
+            keep = !d->people[no - 1].answered[1];
+        if (keep) {
+            fwrite(line, 1, len, f);
+            *written += !header;
+        }
+        header = false;
+        line += len;
+    }
+    return fclose(f) == 0;
+}
+
+/* ---- the whole demo ----------------------------------------------------------- */
+
+static void iso(time_t t, char *out, size_t len, const char *fmt)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, fmt, &tm);
+}
+
+static bool random_password(char *out, size_t len)
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    if (len < 21)
+        return false;
+    for (size_t i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+    return true;
+}
+
+static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const char *units_path,
+                    const char *links_path, const char *admin, uint64_t seed, const char *base_url)
+{
+    struct demo d = {.rng = {seed * 0x9E3779B97F4A7C15ULL + 1}};
+    PGresult *res = NULL;
+    struct mg_csv csv = {0};
+    struct mg_buf problems = {0};
+    struct mg_units_counts ucounts = {0};
+    char *links_csv = NULL;
+    size_t links_len = 0;
+    FILE *links = NULL;
+    int rc = MG_EXIT_FAIL;
+
+    if (mg_db_exec(conn, &stmt_demo_empty, 0, NULL, &res) < 0) {
+        fprintf(stderr, "mognad demo: cannot read the database\n");
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+        fprintf(stderr, "mognad demo: the database already holds units or rounds; the demo is only made "
+                        "in an empty database\n");
+        goto out;
+    }
+    PQclear(res);
+    res = NULL;
+
+    if (mg_cli_read_csv("demo", units_path, &csv) != 0)
+        goto out;
+    if (mg_units_import(conn, units_path, &csv, &ucounts, &problems) != 0) {
+        fprintf(stderr, "%.*s", (int)problems.len, problems.data ? problems.data : "");
+        goto out;
+    }
+    if (!load_units(conn, &d) || !make_people(&d)) {
+        fprintf(stderr, "mognad demo: %s has no units to put people in\n", units_path);
+        goto out;
+    }
+
+    /* Last year's round: opened 385 days ago at 07:00, open three weeks. */
+    time_t now = time(NULL), d0 = now - (time_t)385 * 86400;
+    d0 -= d0 % 86400;
+    d0 += 7 * 3600;
+    time_t c0 = d0 + 21 * 86400 + 8 * 3600;
+    char opens[40], closes[40], before[40], day[16], name[96], root[72];
+    iso(d0, opens, sizeof opens, "%Y-%m-%dT%H:%M:%SZ");
+    iso(c0, closes, sizeof closes, "%Y-%m-%dT%H:%M:%SZ");
+    iso(d0 - 86400, before, sizeof before, "%Y-%m-%dT%H:%M:%SZ");
+    iso(d0 + 6 * 86400, day, sizeof day, "%Y-%m-%d");
+    iso(d0, name, sizeof name, SERIES_NAME " %Y-%m");
+    snprintf(root, sizeof root, "%s", d.units[0].code);
+
+    mg_clock_set(before);
+    struct mg_round_spec spec = {.name = name, .opens = opens, .closes = closes, .mode = "pseudonymous",
+                                 .language = "sv", .unit_code = root, .k = DEMO_K};
+    if (mg_round_create(conn, &spec, "demo", &d.round[0], d.msg, sizeof d.msg) != MG_OK)
+        goto fail;
+    struct mg_series_spec sspec = {.name = SERIES_NAME, .every = "12months", .duration = "6weeks",
+                                   .template_round = d.round[0]};
+    if (mg_series_create(conn, &sspec, "demo", &d.series, d.msg, sizeof d.msg) != MG_OK)
+        goto fail;
+    mg_clock_set(opens);
+    if (mg_round_transition(conn, d.round[0], MG_ROUND_OPEN, false, NULL, "demo", d.msg, sizeof d.msg) !=
+        MG_OK)
+        goto fail;
+    if (!invite(conn, keys, &d, 0, base_url, NULL))
+        goto fail;
+    struct respond_ctx r0 = {&d, keys, 0, 1.0, day};
+    if (mg_db_tx(conn, respond_tx, &r0) < 0)
+        goto fail;
+    mg_clock_set(closes);
+    if (mg_round_transition(conn, d.round[0], MG_ROUND_CLOSE, false, NULL, "demo", d.msg, sizeof d.msg) !=
+        MG_OK)
+        goto fail;
+
+    /* This year's round: made and opened by the scheduler, as in service. */
+    mg_clock_set(NULL);
+    char tnow[40];
+    mg_clock_now(tnow, sizeof tnow);
+    for (int pass = 0; pass < 2; pass++)
+        if (mg_scheduler_pass(conn, tnow) < 0) {
+            snprintf(d.msg, sizeof d.msg, "the scheduler pass failed");
+            goto fail;
+        }
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)d.series);
+    const char *sp[] = {sid};
+    if (mg_db_exec(conn, &stmt_demo_next, 1, sp, &res) != MG_QS_ROWS) {
+        snprintf(d.msg, sizeof d.msg, "the scheduler did not make this year's round");
+        goto fail;
+    }
+    d.round[1] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    res = NULL;
+    links = open_memstream(&links_csv, &links_len);
+    if (!links || !invite(conn, keys, &d, 1, base_url, links))
+        goto fail;
+    fclose(links);
+    links = NULL;
+    struct respond_ctx r1 = {&d, keys, 1, 0.6, NULL};
+    if (mg_db_tx(conn, respond_tx, &r1) < 0)
+        goto fail;
+
+    printf("demo: %zu units from %s, %zu people (demo-00001..., nobody real)\n", d.nunits, units_path,
+           d.npeople);
+    printf("demo: series %lld \"%s\": round %lld \"%s\" closed, %zu of %zu answered; round %lld open, "
+           "%zu of %zu answered so far\n",
+           (long long)d.series, SERIES_NAME, (long long)d.round[0], name, d.responded[0], d.invited[0],
+           (long long)d.round[1], d.responded[1], d.invited[1]);
+    if (links_path) {
+        size_t written = 0;
+        if (!write_links(links_path, links_csv ? links_csv : "", &d, &written)) {
+            fprintf(stderr, "mognad demo: cannot write %s: %s\n", links_path, strerror(errno));
+            goto out;
+        }
+        printf("demo: the links of the %zu who have not answered round %lld yet are in %s\n", written,
+               (long long)d.round[1], links_path);
+    }
+    if (admin) {
+        char pw[32], msg[256];
+        if (!random_password(pw, sizeof pw) ||
+            mg_auth_user_add(conn, admin, MG_ROLE_ADMIN, NULL, pw, msg, sizeof msg) != MG_OK) {
+            fprintf(stderr, "mognad demo: cannot create the admin account: %s\n", msg);
+            sodium_memzero(pw, sizeof pw);
+            goto out;
+        }
+        printf("demo: admin account \"%s\", password %s (shown only now; change it with mognad user "
+               "passwd %s)\n",
+               admin, pw, admin);
+        sodium_memzero(pw, sizeof pw);
+    }
+    rc = MG_EXIT_OK;
+    goto out;
+
+fail:
+    fprintf(stderr, "mognad demo: %s\n", d.msg[0] ? d.msg : "the database refused a step");
+out:
+    mg_clock_set(NULL);
+    if (links)
+        fclose(links);
+    free(links_csv);
+    PQclear(res);
+    mg_csv_free(&csv);
+    mg_buf_free(&problems);
+    free(d.units);
+    free(d.people);
+    return rc;
+}
+
+int mg_cli_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"units", required_argument, NULL, 'u'},
+                                         {"links", required_argument, NULL, 'l'},
+                                         {"admin", required_argument, NULL, 'a'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {NULL, 0, NULL, 0}};
+    const char *units = NULL, *links = NULL, *admin = NULL;
+    uint64_t seed = 2026;
+    int ch;
+
+    if (mg_cli_help_requested(argc, argv, mg_cli_demo_usage))
+        return MG_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'u':
+            units = optarg;
+            break;
+        case 'l':
+            links = optarg;
+            break;
+        case 'a':
+            admin = optarg;
+            break;
+        case 's': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || *optarg == '-' || errno)
+                return mg_cli_usage_error("demo", "--seed: \"%s\" is not a whole number", optarg);
+            seed = v;
+            break;
+        }
+        case ':':
+            return mg_cli_usage_error("demo", "%s needs a value", argv[optind - 1]);
+        default:
+            return mg_cli_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return mg_cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    if (!units)
+        return mg_cli_usage_error("demo", "needs --units FILE.csv");
+
+    struct mg_config cfg;
+    char cerr[256];
+    if (mg_config_load(&cfg, (mg_config_getenv)getenv, cerr, sizeof cerr) != 0) {
+        fprintf(stderr, "mognad demo: %s\n", cerr);
+        return MG_EXIT_FAIL;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "mognad demo: libsodium failed to start\n");
+        return MG_EXIT_FAIL;
+    }
+    struct mg_keys keys;
+    if (mg_cli_load_keys("demo", &keys) != 0)
+        return MG_EXIT_FAIL;
+    struct mg_db *db = mg_db_open(getenv("DATABASE_URL"), 1);
+    struct mg_db_conn *conn = db ? mg_db_acquire(db) : NULL;
+    int rc = MG_EXIT_FAIL;
+    if (!conn)
+        fprintf(stderr, "mognad demo: cannot connect to the database (is DATABASE_URL right?)\n");
+    else
+        rc = run_demo(conn, &keys, units, links, admin, seed, cfg.public_url);
+    mg_config_free(&cfg);
+    if (conn)
+        mg_db_release(db, conn);
+    mg_db_close(db);
+    mg_keys_wipe(&keys);
+    return rc;
+}

@@ -1,0 +1,161 @@
+"""mognad demo: an empty database becomes a living example through the real
+code paths (rounds, series scheduler, invitations, scoring, storing), the
+indicators API returns every indicator for it, and it never touches a
+database that holds data."""
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+from mgtest import BIN, TOP, Server, psql, reset_db, run, test  # noqa: E402
+
+UNITS = os.path.join(TOP, "server/scripts/demo/units.csv")
+
+
+def mognad(*args, stdin=None):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, input=stdin, timeout=300)
+
+
+def fresh():
+    reset_db()
+    r = mognad("survey", "load", "--dir", os.path.join(TOP, "surveys"))
+    assert r.returncode == 0, r.stderr
+
+
+def demo(*extra):
+    links = os.path.join(tempfile.mkdtemp(), "links.csv")
+    r = mognad("demo", "--units", UNITS, "--links", links, *extra)
+    assert r.returncode == 0, r.stderr
+    return r.stdout, links
+
+
+def is_suppressed(v):
+    return isinstance(v, dict) and v.get("suppressed") is True
+
+
+@test
+def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
+    fresh()
+    out, links = demo("--admin", "admin", "--seed", "11")
+    m = re.search(r"round (\d+) .* closed, (\d+) of (\d+) answered; round (\d+) open, (\d+) of (\d+) answered", out)
+    assert m, out
+    r1, resp1, inv1, r2, resp2, inv2 = map(int, m.groups())
+    rows = psql("SELECT id, state, seq, series_id IS NOT NULL, "
+                "(SELECT count(*) FROM responses p WHERE p.round_id = r.id), "
+                "(SELECT count(*) FROM invitations i WHERE i.round_id = r.id), "
+                "(SELECT count(*) FROM invitations i WHERE i.round_id = r.id AND status = 'completed'), "
+                "closes_at < now() - interval '300 days' "
+                "FROM rounds r ORDER BY id")
+    assert rows == [[str(r1), "closed", "1", "t", str(resp1), str(inv1), str(resp1), "t"],
+                    [str(r2), "open", "2", "t", str(resp2), str(inv2), str(resp2), "f"]], rows
+    assert 0 < resp2 < inv2 and resp1 > resp2
+    # Nothing about a person: generated ids never reach the database.
+    dump = psql("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM invitations) t")[0][0]
+    assert "demo-0" not in dump and "example.org" not in dump
+
+    # The links file: 0600, one line per person who has not answered.
+    assert stat.S_IMODE(os.stat(links).st_mode) == 0o600
+    lines = open(links, encoding="utf-8").read().splitlines()
+    assert lines[0] == "email,link,language"
+    assert len(lines) - 1 == inv2 - resp2, (len(lines), inv2, resp2)
+    assert f"links of the {inv2 - resp2} who have not answered" in out
+
+    # The admin's password is printed once and works.
+    pw = re.search(r'admin account "admin", password (\S+) ', out).group(1)
+    with Server() as s:
+        r = s.request("POST", "/api/v1/session", body=json.dumps({"login": "admin", "password": pw}),
+                      headers={"Content-Type": "application/json"})
+        assert r.status == 201, r.body
+        h = {"Cookie": r.header("Set-Cookie").split(";")[0]}
+        # A link of someone who has not answered opens the survey.
+        token = lines[1].split(",")[1].rsplit("/", 1)[1]
+        r = s.get(f"/s/{token}")
+        assert r.status == 303 and r.header("Location") == "/survey", r.status
+
+        body = s.get(f"/api/v1/rounds/{r2}/indicators?depth=2&role=all", headers=h).json()
+        top = body["units"][0]["subtree"]
+        assert top["responded"] == resp2 and top["invited"] == inv2
+        assert abs(top["response_rate"] - resp2 / inv2) < 1e-12
+        assert {"mean", "sd", "ci95", "levels"} <= set(top["index"])
+        assert abs(sum(top["index"]["levels"].values()) - 1) < 1e-9
+        areas = top["areas"]
+        assert {"information", "ai", "safety", "leading_change", "org_capability"} <= set(areas)
+        # The weakest area is the one the generator made weakest.
+        staff_areas = {k: v["mean"] for k, v in areas.items() if not is_suppressed(v) and "mean" in v}
+        assert min(staff_areas, key=staff_areas.get) == "ai", staff_areas
+        assert all(not is_suppressed(v) and 0 <= v["regular"] <= 1 for v in top["services"].values())
+        assert {"index", "areas"} <= set(top["gap"]) and "difference" in top["gap"]["index"]
+        change = top["change"]
+        assert change["previous_round"] == r1 and {"difference", "ci95", "df", "p"} <= set(change["index"])
+        paired = top["paired"]
+        assert paired["n"] >= 5 and {"mean_change", "ci95", "p"} <= set(paired)
+        rel = body["reliability"]
+        assert all(0 < v["alpha"] < 1 for v in rel.values() if not is_suppressed(v)), rel
+        # Small units are there, and hidden.
+        hidden = [u["code"] for u in body["units"] if is_suppressed(u["alone"]["responded"])]
+        assert hidden, "the demo should show suppression"
+        trend = s.get(f"/api/v1/series/{body['round']['series']}/trend?role=all", headers=h).json()
+        assert [r["round"]["id"] for r in trend["rounds"]] == [r1, r2]
+
+    # The kept aggregates are those of the stored responses.
+    for kept_sql, fresh_sql in [
+        ("SELECT round_id, unit_id, role, sum(n) FROM agg_responses GROUP BY 1, 2, 3 HAVING sum(n) <> 0 "
+         "ORDER BY 1, 2, 3",
+         "SELECT round_id, unit_id, role, count(*) FROM responses GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT round_id, unit_id, role, area_key, sum(n), sum(sum) FROM agg_scores "
+         "GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4",
+         "SELECT round_id, unit_id, role, area_key, count(*), sum(score) FROM ("
+         " SELECT p.round_id, p.unit_id, p.role, a.area_key, a.score FROM responses p"
+         " JOIN response_area_scores a ON a.response_id = p.id"
+         " UNION ALL SELECT round_id, unit_id, role, '*', index_score FROM responses"
+         " WHERE index_score IS NOT NULL) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
+        ("SELECT round_id, unit_id, role, sum(n) FROM agg_invited GROUP BY 1, 2, 3 HAVING sum(n) <> 0 "
+         "ORDER BY 1, 2, 3",
+         "SELECT round_id, unit_id, role, count(*) FROM invitations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+    ]:
+        assert psql(kept_sql) == psql(fresh_sql), kept_sql
+
+
+@test
+def test_demo_is_reproducible_and_refuses_a_database_with_data():
+    fresh()
+    out1, _ = demo("--seed", "5")
+    open1 = re.search(r"round (\d+) open", out1).group(1)
+    ind1 = json.loads(mognad("indicators", "--round", open1, "--depth", "3").stdout)
+    before = psql("SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM units), "
+                  "(SELECT count(*) FROM rounds), (SELECT count(*) FROM users)")
+    r = mognad("demo", "--units", UNITS)
+    assert r.returncode == 1 and "already holds units or rounds" in r.stderr, r.stderr
+    assert psql("SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM units), "
+                "(SELECT count(*) FROM rounds), (SELECT count(*) FROM users)") == before
+    fresh()
+    out2, _ = demo("--seed", "5")
+    open2 = re.search(r"round (\d+) open", out2).group(1)
+    ind2 = json.loads(mognad("indicators", "--round", open2, "--depth", "3").stdout)
+    strip = re.compile(r'"(id|previous_round|series)":\d+')
+    a = strip.sub("", json.dumps(ind1, sort_keys=True, separators=(",", ":")))
+    b = strip.sub("", json.dumps(ind2, sort_keys=True, separators=(",", ":")))
+    diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
+    assert a == b, (a[diff - 200:diff + 80], b[diff - 200:diff + 80]) if diff is not None else (len(a), len(b))
+    # The same people answered the same: only ids differ.
+    assert re.sub(r"(series|round) \d+", "", "".join(out1.splitlines(True)[:2])) == \
+        re.sub(r"(series|round) \d+", "", "".join(out2.splitlines(True)[:2]))
+
+
+@test
+def test_demo_usage_errors():
+    for args, code, text in [([], 2, "--units"), (["--units", UNITS, "--seed", "x"], 2, "--seed"),
+                             (["--units", UNITS, "--bogus"], 2, "unknown option"),
+                             (["--units", "/nonexistent/units.csv"], 1, "units.csv")]:
+        fresh()
+        r = mognad("demo", *args)
+        assert r.returncode == code and text in r.stderr, (args, r.returncode, r.stderr)
+        assert psql("SELECT count(*) FROM rounds") == [["0"]]
+
+
+if __name__ == "__main__":
+    run()
