@@ -7,6 +7,13 @@
 
 struct cJSON;
 
+/* Parses a request body of `len` bytes at `body`, which must be followed by
+ * a NUL (body[len] == '\0'), as one JSON value: valid UTF-8, no other NUL,
+ * nested at most `max_depth` deep (checked before cJSON recurses), nothing
+ * after the value. Returns the value, which the caller frees with
+ * cJSON_Delete, or NULL. Pure, so it can be fuzzed. */
+struct cJSON *mg_json_parse_body(const char *body, size_t len, int max_depth);
+
 /* When `obj` is a JSON object whose keys are all in the NULL-terminated
  * `allowed`, returns NULL; otherwise the offending key ("" when `obj` is
  * not an object). */

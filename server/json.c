@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "mg_form.h"
+
 const char *mg_json_unknown_field(const cJSON *obj, const char *const *allowed)
 {
     const cJSON *item;
@@ -56,4 +58,55 @@ int mg_json_bool(const cJSON *obj, const char *key, bool *out)
         return -1;
     *out = cJSON_IsTrue(v);
     return 0;
+}
+
+static int json_depth(const cJSON *item)
+{
+    int max = 0;
+    for (const cJSON *c = item ? item->child : NULL; c; c = c->next) {
+        int d = json_depth(c);
+        if (d > max)
+            max = d;
+    }
+    return max + 1;
+}
+
+/* Checks that a JSON text does not nest deeper than `limit` before cJSON
+ * recurses into it, so a hostile body cannot exhaust the stack. */
+static bool json_nesting_ok(const char *s, size_t len, int limit)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit)
+                return false;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+cJSON *mg_json_parse_body(const char *body, size_t len, int max_depth)
+{
+    cJSON *json;
+    if (!mg_utf8_valid(body, len) || memchr(body, '\0', len) || !json_nesting_ok(body, len, max_depth))
+        return NULL;
+    /* The body is NUL-terminated and holds no other NUL; passing the
+     * terminator lets cJSON reject trailing garbage. */
+    json = cJSON_ParseWithLengthOpts(body, len + 1, NULL, 1);
+    if (json && json_depth(json) > max_depth) {
+        cJSON_Delete(json);
+        json = NULL;
+    }
+    return json;
 }

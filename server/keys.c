@@ -216,7 +216,11 @@ int mg_keys_token_hash(const char *text, struct mg_token_hash *out)
     size_t bin_len = 0;
     const char *end;
 
-    if (!text || strlen(text) != MG_TOKEN_TEXT - 1)
+    /* libsodium 1.0.18 decodes some bytes outside the alphabet (0xC1 as
+     * '_'), so another spelling of a token would pass: check it first. */
+    if (!text || strlen(text) != MG_TOKEN_TEXT - 1 ||
+        strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+            MG_TOKEN_TEXT - 1)
         return -1;
     if (sodium_base642bin(bin, sizeof bin, text, MG_TOKEN_TEXT - 1, NULL, &bin_len, &end,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||

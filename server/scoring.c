@@ -118,6 +118,11 @@ int mg_score_compute(const cJSON *def, const cJSON *answers, struct mg_score *ou
 
     memset(out, 0, sizeof *out);
     err[0] = '\0';
+    /* Only an object has keys; an array's elements have none (NULL). */
+    if (answers && !cJSON_IsObject(answers)) {
+        snprintf(err, errlen, "the answers must be a JSON object");
+        return -1;
+    }
     /* Every answer must belong to an item of this survey. */
     cJSON_ArrayForEach(a, answers) {
         bool known = false;

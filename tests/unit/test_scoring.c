@@ -219,10 +219,23 @@ static void test_bad_answers_are_refused_with_the_item(void **state)
     assert_null(f->score.items);
 }
 
+/* Found by tests/fuzz/fuzz_json: an array's elements have no key, which
+ * the check of item names passed to strcmp. */
+static void test_answers_that_are_not_an_object_are_refused(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(score(f, "[[]]"), -1);
+    assert_non_null(strstr(f->err, "object"));
+    assert_int_equal(score(f, "[\"s1\"]"), -1);
+    assert_int_equal(score(f, "\"s1\""), -1);
+    assert_null(f->score.items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_answers_reverse_choice_frequency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_that_are_not_an_object_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dont_know_and_area_with_too_few_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_option_and_half_of_a1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_individual_area_means_no_index, setup, teardown),
