@@ -30,6 +30,14 @@ enum MHD_Result mg_handle_series_create(struct mg_request *req);
 enum MHD_Result mg_handle_round_indicators(struct mg_request *req);
 enum MHD_Result mg_handle_round_overview(struct mg_request *req);
 enum MHD_Result mg_handle_series_trend(struct mg_request *req);
+/* handlers/dashboard.c: the HR dashboard's pages */
+enum MHD_Result mg_handle_hr_login_form(struct mg_request *req);
+enum MHD_Result mg_handle_hr_login(struct mg_request *req);
+enum MHD_Result mg_handle_hr_logout(struct mg_request *req);
+enum MHD_Result mg_handle_hr_rounds(struct mg_request *req);
+enum MHD_Result mg_handle_hr_round(struct mg_request *req);
+enum MHD_Result mg_handle_hr_unit(struct mg_request *req);
+enum MHD_Result mg_handle_hr_trend(struct mg_request *req);
 /* handlers/accessibility.c */
 enum MHD_Result mg_handle_accessibility(struct mg_request *req);
 /* handlers/respond.c */

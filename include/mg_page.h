@@ -19,6 +19,18 @@ enum mg_lang mg_page_lang(struct mg_request *req, enum mg_lang fallback, bool *f
 /* Opens the document: <html lang>, <title>, styles, the skip link, the
  * header with the language switch linking to `path` in each language. */
 void mg_page_open(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path);
+/* What a page may add to the shell (all optional). */
+struct mg_page_opts {
+    const char *stylesheet;  /* a second stylesheet's URL */
+    const char *header_html; /* markup for the header bar, after the language switch (trusted) */
+    bool no_script;          /* leave out respond.js */
+    bool wide;               /* a wider layout, for tables */
+};
+
+/* mg_page_open with `opts` (NULL: as mg_page_open). `path` may hold a
+ * query string; the language links keep it. */
+void mg_page_open_with(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path,
+                       const struct mg_page_opts *opts);
 /* Closes <main>, adds the footer and closes the document. */
 void mg_page_close(struct mg_buf *b, enum mg_lang lang);
 

@@ -17,6 +17,7 @@
 #include "mg_config.h"
 #include "mg_db.h"
 #include "mg_html.h"
+#include "mg_json.h"
 #include "mg_log.h"
 
 /* Longest raw path accepted before answering 414. */
@@ -171,42 +172,6 @@ static bool content_type_is(struct mg_request *req, const char *type)
            (ct[tl] == '\0' || ct[tl] == ';' || ct[tl] == ' ');
 }
 
-static int json_depth(const cJSON *item)
-{
-    int max = 0;
-    for (const cJSON *c = item ? item->child : NULL; c; c = c->next) {
-        int d = json_depth(c);
-        if (d > max)
-            max = d;
-    }
-    return max + 1;
-}
-
-/* Checks that a JSON text does not nest deeper than `limit` before cJSON
- * recurses into it, so a hostile body cannot exhaust the stack. */
-static bool json_nesting_ok(const char *s, size_t len, int limit)
-{
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > limit)
-                return false;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return true;
-}
-
 void mg_request_client(struct mg_request *req, char *out, size_t outlen)
 {
     const union MHD_ConnectionInfo *ci =
@@ -248,6 +213,11 @@ static bool check_user(struct mg_request *req, enum MHD_Result *ret)
         err = mg_auth_session(conn, cookie, &req->user);
         mg_db_release(req->srv->db, conn);
     }
+    if (err == MG_ERR_UNAUTHORISED && (req->route->flags & MG_ROUTE_HTML)) {
+        /* A browser page (the HR dashboard) sends the visitor to log in. */
+        *ret = mg_reply_redirect(req, "/hr/login");
+        return true;
+    }
     if (err != MG_OK) {
         *ret = mg_reply_error(req, err, NULL, NULL);
         return true;
@@ -282,14 +252,8 @@ static enum MHD_Result dispatch(struct mg_request *req)
     if (req->body_len > 0) {
         unsigned int flags = req->route->flags;
         if ((flags & MG_ROUTE_JSON_BODY) && content_type_is(req, "application/json")) {
-            if (!mg_utf8_valid(req->body, req->body_len) ||
-                memchr(req->body, '\0', req->body_len) ||
-                !json_nesting_ok(req->body, req->body_len, MG_HTTP_MAX_JSON_DEPTH))
-                return mg_reply_error(req, MG_ERR_BAD_JSON, NULL, NULL);
-            /* The body is NUL-terminated and holds no other NUL; passing the
-             * terminator lets cJSON reject trailing garbage. */
-            req->json = cJSON_ParseWithLengthOpts(req->body, req->body_len + 1, NULL, 1);
-            if (!req->json || json_depth(req->json) > MG_HTTP_MAX_JSON_DEPTH)
+            req->json = mg_json_parse_body(req->body, req->body_len, MG_HTTP_MAX_JSON_DEPTH);
+            if (!req->json)
                 return mg_reply_error(req, MG_ERR_BAD_JSON, NULL, NULL);
         } else if ((flags & MG_ROUTE_FORM_BODY) &&
                    content_type_is(req, "application/x-www-form-urlencoded")) {

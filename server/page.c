@@ -26,26 +26,42 @@ enum mg_lang mg_page_lang(struct mg_request *req, enum mg_lang fallback, bool *f
 
 void mg_page_open(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path)
 {
+    mg_page_open_with(b, lang, title, path, NULL);
+}
+
+void mg_page_open_with(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path,
+                       const struct mg_page_opts *opts)
+{
     mg_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                   mg_lang_code(lang));
     mg_buf_html(b, title);
     mg_buf_puts(b, " – ");
     mg_buf_html(b, mg_t(lang, MSG_SITE_NAME));
-    mg_buf_puts(b, "</title>\n<link rel=\"stylesheet\" href=\"/static/css/mognad.css\">\n"
-                   "<script src=\"/static/js/respond.js\" defer></script>\n</head>\n<body>\n");
+    mg_buf_puts(b, "</title>\n<link rel=\"stylesheet\" href=\"/static/css/mognad.css\">\n");
+    if (opts && opts->stylesheet)
+        mg_buf_printf(b, "<link rel=\"stylesheet\" href=\"%s\">\n", opts->stylesheet);
+    if (!opts || !opts->no_script)
+        mg_buf_puts(b, "<script src=\"/static/js/respond.js\" defer></script>\n");
+    mg_buf_puts(b, "</head>\n<body>\n");
     mg_buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>\n", mg_t(lang, MSG_SKIP_TO_CONTENT));
-    mg_buf_puts(b, "<header class=\"site\"><div class=\"bar\"><span class=\"brand\">");
+    mg_buf_printf(b, "<header class=\"site\"><div class=\"bar%s\"><span class=\"brand\">",
+                  opts && opts->wide ? " wide" : "");
     mg_buf_html(b, mg_t(lang, MSG_SITE_NAME));
     mg_buf_printf(b, "</span>\n<nav aria-label=\"%s\"><ul class=\"langs\">", mg_t(lang, MSG_LANGUAGE));
+    /* `path` may carry a query string (a dashboard's filters): keep it. */
+    const char *sep = strchr(path, '?') ? "&" : "?";
     for (int l = 0; l < MG_LANG_COUNT; l++) {
         mg_buf_puts(b, "<li><a href=\"");
         mg_buf_html(b, path);
-        mg_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\"%s>%s</a></li>", mg_lang_code(l),
-                      mg_lang_code(l), mg_lang_code(l), l == (int)lang ? " aria-current=\"true\"" : "",
-                      mg_lang_name(l));
+        mg_buf_printf(b, "%slang=%s\" lang=\"%s\" hreflang=\"%s\"%s>%s</a></li>", sep[0] == '&' ? "&amp;" : "?",
+                      mg_lang_code(l), mg_lang_code(l), mg_lang_code(l),
+                      l == (int)lang ? " aria-current=\"true\"" : "", mg_lang_name(l));
     }
-    mg_buf_puts(b, "</ul></nav></div></header>\n<main id=\"main\" class=\"page\">\n");
+    mg_buf_puts(b, "</ul></nav>");
+    if (opts && opts->header_html)
+        mg_buf_puts(b, opts->header_html);
+    mg_buf_printf(b, "</div></header>\n<main id=\"main\" class=\"page%s\">\n", opts && opts->wide ? " wide" : "");
 }
 
 void mg_page_close(struct mg_buf *b, enum mg_lang lang)

@@ -41,6 +41,16 @@ const struct mg_route mg_routes[] = {
     {"GET", "/api/v1/rounds/{id}/overview", mg_handle_round_overview, MG_ROUTE_VIEWER},
     {"GET", "/api/v1/series/{id}/trend", mg_handle_series_trend, MG_ROUTE_VIEWER},
 
+    /* The HR dashboard: server-rendered pages on the indicators module.
+     * Without a session they redirect to /hr/login (server/http.c). */
+    {"GET", "/hr/login", mg_handle_hr_login_form, MG_ROUTE_HTML},
+    {"POST", "/hr/login", mg_handle_hr_login, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
+    {"POST", "/hr/logout", mg_handle_hr_logout, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_FORM_BODY},
+    {"GET", "/hr", mg_handle_hr_rounds, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
+    {"GET", "/hr/rounds/{id}", mg_handle_hr_round, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
+    {"GET", "/hr/rounds/{id}/units/{code}", mg_handle_hr_unit, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
+    {"GET", "/hr/series/{id}/trend", mg_handle_hr_trend, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
+
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,
      MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY | MG_ROUTE_TEST},
