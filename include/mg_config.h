@@ -43,9 +43,12 @@ void mg_config_free(struct mg_config *cfg);
 int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
                            unsigned short *port);
 
-/* The directory holding sql/, surveys/ and web/: MOGNAD_DATA_DIR, or the
- * parent of the directory holding the running binary when it has sql/
- * (a build tree), or the compiled-in MG_DATADIR. Caller frees. */
+/* The directory holding sql/, surveys/ and web/, the first of:
+ * MOGNAD_DATA_DIR; BINDIR/../share/mognad beside the running binary when it
+ * has sql/ (an installed or DESTDIR-staged binary); the source tree one or
+ * two levels above the binary when it has sql/ (build/mognad,
+ * build/asan/mognad); the compiled-in MG_DATADIR ($(PREFIX)/share/mognad
+ * of the Makefile). Caller frees. */
 char *mg_config_default_data_dir(void);
 
 /* The help text listing every variable with its default. */

@@ -19,7 +19,9 @@ const char mg_config_help[] =
     "  MOGNAD_LISTEN           address:port to listen on (default " MG_CONFIG_DEFAULT_LISTEN ")\n"
     "  DATABASE_URL            PostgreSQL connection string (default: libpq's PG* variables)\n"
     "  MOGNAD_KEY_FILE         key file made by 'mognad keygen' (default var/mognad.key)\n"
-    "  MOGNAD_DATA_DIR         directory with sql/, surveys/ and web/\n"
+    "  MOGNAD_DATA_DIR         directory with sql/, surveys/ and web/; unset, the first of:\n"
+    "                          ../share/mognad beside the binary's directory (an install),\n"
+    "                          the source tree (a binary in build/), " MG_DATADIR "\n"
     "  MOGNAD_WEB_ROOT         static files (default MOGNAD_DATA_DIR/web)\n"
     "  MOGNAD_THREADS          HTTP worker threads (default 4)\n"
     "  MOGNAD_MAX_BODY         largest request body in bytes (default 1048576)\n"
@@ -27,7 +29,9 @@ const char mg_config_help[] =
     "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n"
     "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n"
     "  MOGNAD_TLS_PROXY        1 when behind a TLS reverse proxy: cookies get Secure\n"
-    "  MOGNAD_PUBLIC_URL       base of links in invitations (default http://MOGNAD_LISTEN)\n";
+    "  MOGNAD_PUBLIC_URL       base of links in invitations (default http://MOGNAD_LISTEN)\n"
+    "  MOGNAD_ACCESSIBILITY_CONTACT  where the accessibility statement sends reports\n"
+    "  MOGNAD_SENDMAIL         program for invite/remind --sendmail (default /usr/sbin/sendmail)\n";
 
 int mg_config_parse_listen(const char *s, char *host, size_t hostlen,
                            unsigned short *port)
@@ -92,6 +96,14 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether `dir` holds sql/, the mark of a data directory. */
+static int has_sql(const char *dir)
+{
+    char probe[PATH_MAX + 64];
+    int n = snprintf(probe, sizeof probe, "%s/sql", dir);
+    return n > 0 && (size_t)n < sizeof probe && is_dir(probe);
+}
+
 char *mg_config_default_data_dir(void)
 {
     const char *env = getenv("MOGNAD_DATA_DIR");
@@ -102,16 +114,28 @@ char *mg_config_default_data_dir(void)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
-        /* build/mognad or build/asan/mognad: walk up to two levels. */
-        for (int up = 0; up < 3; up++) {
-            char *slash = strrchr(exe, '/');
-            if (!slash || slash == exe)
-                break;
+        char *slash = strrchr(exe, '/');
+        if (slash && slash != exe) {
             *slash = '\0';
-            char probe[PATH_MAX + 8];
-            snprintf(probe, sizeof probe, "%s/sql", exe);
-            if (up > 0 && is_dir(probe))
-                return strdup(exe);
+            /* exe is now the binary's directory. An installed binary
+             * (PREFIX/bin or PREFIX/sbin) finds PREFIX/share/mognad beside
+             * it, so a staged (DESTDIR) or moved install uses its own data. */
+            char rel[PATH_MAX + 32];
+            snprintf(rel, sizeof rel, "%s/../share/mognad", exe);
+            if (has_sql(rel)) {
+                char *real = realpath(rel, NULL);
+                return real ? real : strdup(rel);
+            }
+            /* build/mognad or build/asan/mognad: the source tree is one or
+             * two levels up. */
+            for (int up = 0; up < 2; up++) {
+                slash = strrchr(exe, '/');
+                if (!slash || slash == exe)
+                    break;
+                *slash = '\0';
+                if (has_sql(exe))
+                    return strdup(exe);
+            }
         }
     }
     return strdup(MG_DATADIR);
