@@ -52,4 +52,8 @@ enum mg_error mg_indicators_trend(struct mg_db_conn *conn, int64_t series_id,
                                   const struct mg_ind_query *q, struct cJSON **out, char *msg,
                                   size_t msglen);
 
+/* The name of base service `service` (e_signature, ...) in language
+ * `lang` (0 sv, 1 nb, 2 nn, 3 en), or NULL for an unknown service. */
+const char *mg_service_name(const char *service, int lang);
+
 #endif

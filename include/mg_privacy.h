@@ -59,6 +59,19 @@ int mg_privacy_suppress(const struct mg_priv_tree *tree, int k,
                         const struct mg_priv_mass (*atoms)[2],
                         enum mg_priv_status (*out)[2][3]);
 
+/* Microdata (one row per response) for one role: the unit each unit's
+ * respondents are shown under, so that every unit that appears holds at
+ * least k rows. `n[u]` is how many respondents unit u has itself. Rows
+ * travel up the tree until they reach a unit whose gathered rows number
+ * at least k: that unit is their label (the unit itself when it has k
+ * alone). Rows that would reach the top with fewer than k join the
+ * smallest group directly below the top instead (that group is then
+ * labelled with the top unit). `label[u]` receives the label of unit u's
+ * rows, or MG_PRIV_NONE when u has none or when the whole tree has fewer
+ * than k (nothing can be shown). Returns 0, or -1 when the tree is
+ * malformed, k is below 1 or memory runs out. */
+int mg_privacy_generalise(const struct mg_priv_tree *tree, int k, const int64_t *n, size_t *label);
+
 /* True for MG_PRIV_SHOWN and MG_PRIV_EMPTY. */
 bool mg_privacy_shown(enum mg_priv_status s);
 /* The stable reason code of a hidden cell ("fewer_than_k",

@@ -17,6 +17,8 @@ static const struct mg_cli_command commands[] = {
     {"survey", mg_cli_survey, "check and load survey definitions", mg_cli_survey_usage},
     {"indicators", mg_cli_indicators, "print a round's indicators as JSON, privacy rule applied",
      mg_cli_indicators_usage},
+    {"export", mg_cli_export, "export indicators (csv, xlsx, json) or research microdata (csv, sav)",
+     mg_cli_export_usage},
     {"anonymise", mg_cli_anonymise, "remove the pseudonyms of a finished series", mg_cli_anonymise_usage},
     {"demo", mg_cli_demo, "fill an empty database with a demonstration organisation and rounds",
      mg_cli_demo_usage},

@@ -268,3 +268,66 @@ cleanup:
     free(shown_split);
     return rc;
 }
+
+/* ---- microdata ------------------------------------------------------------ */
+
+int mg_privacy_generalise(const struct mg_priv_tree *tree, int k, const int64_t *n, size_t *label)
+{
+    size_t units = tree->n;
+    if (k < 1)
+        return -1;
+    for (size_t u = 0; u < units; u++)
+        if (tree->parent[u] != MG_PRIV_NONE && tree->parent[u] >= u)
+            return -1;
+    if (units == 0)
+        return 0;
+    int64_t *pending = malloc(units * sizeof *pending);
+    bool *group = calloc(units, sizeof *group);
+    if (!pending || !group) {
+        free(pending);
+        free(group);
+        return -1;
+    }
+    /* Children come after their parents: one pass from the end gathers
+     * each unit's rows and those its children passed up. */
+    for (size_t u = 0; u < units; u++)
+        pending[u] = n[u] > 0 ? n[u] : 0;
+    for (size_t u = units; u-- > 0;) {
+        if (pending[u] >= k)
+            group[u] = true;
+        else if (tree->parent[u] != MG_PRIV_NONE)
+            pending[tree->parent[u]] += pending[u];
+    }
+    /* A top unit left with a few rows takes over the smallest group below
+     * it that has no group between it and the top. */
+    for (size_t top = 0; top < units; top++) {
+        if (tree->parent[top] != MG_PRIV_NONE || group[top] || pending[top] == 0)
+            continue;
+        while (pending[top] < k) {
+            size_t best = MG_PRIV_NONE;
+            for (size_t u = top + 1; u < units; u++) {
+                if (!group[u])
+                    continue;
+                size_t x = tree->parent[u];
+                while (x != MG_PRIV_NONE && x != top && !group[x])
+                    x = tree->parent[x];
+                if (x == top && (best == MG_PRIV_NONE || pending[u] < pending[best]))
+                    best = u;
+            }
+            if (best == MG_PRIV_NONE)
+                break;
+            group[best] = false;
+            pending[top] += pending[best];
+        }
+        group[top] = pending[top] >= k;
+    }
+    for (size_t u = 0; u < units; u++) {
+        size_t x = u;
+        while (x != MG_PRIV_NONE && !group[x])
+            x = tree->parent[x];
+        label[u] = n[u] > 0 ? x : MG_PRIV_NONE;
+    }
+    free(pending);
+    free(group);
+    return 0;
+}

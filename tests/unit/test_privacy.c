@@ -520,6 +520,100 @@ static void test_property_paired_counts(void **state)
     property(2000, 8, true, true);
 }
 
+
+/* ---- microdata generalisation ------------------------------------------- */
+
+static void check_generalised(size_t units, const size_t *parent, int k, const int64_t *n, const size_t *label)
+{
+    int64_t group[MAXU] = {0}, total = 0;
+    for (size_t u = 0; u < units; u++) {
+        total += n[u];
+        if (n[u] == 0) {
+            assert_true(label[u] == NONE);
+            continue;
+        }
+        if (label[u] == NONE)
+            continue;
+        /* The label is the unit or one above it. */
+        size_t x = u;
+        while (x != NONE && x != label[u])
+            x = parent[x];
+        assert_true(x == label[u]);
+        group[label[u]] += n[u];
+        /* A unit with k respondents of its own is shown as itself, unless
+         * its top took its group over. */
+        if (n[u] >= k)
+            assert_true(label[u] == u || parent[label[u]] == NONE);
+    }
+    int64_t shown = 0;
+    for (size_t u = 0; u < units; u++) {
+        assert_true(group[u] == 0 || group[u] >= k);
+        shown += group[u];
+    }
+    /* Everything is shown, unless a whole top's tree has fewer than k. */
+    int64_t per_top[MAXU] = {0};
+    for (size_t u = 0; u < units; u++) {
+        size_t x = u;
+        while (parent[x] != NONE)
+            x = parent[x];
+        per_top[x] += n[u];
+    }
+    int64_t expect = 0;
+    for (size_t u = 0; u < units; u++)
+        expect += per_top[u] >= k ? per_top[u] : 0;
+    assert_int_equal(shown, expect);
+    (void)total;
+}
+
+static void test_generalise_moves_small_units_up_to_a_group_of_k(void **state)
+{
+    (void)state;
+    /* 0 region; 1 admin (2 own); 2, 3 departments of 1 (6 and 2); 4 a
+     * department of 0 with 3 and 1 below it in 5. */
+    size_t parent[] = {NONE, 0, 1, 1, 0, 4};
+    int64_t n[] = {0, 2, 6, 2, 3, 1};
+    size_t label[6];
+    struct mg_priv_tree t = {6, parent};
+    assert_int_equal(mg_privacy_generalise(&t, 5, n, label), 0);
+    assert_true(label[2] == 2);            /* 6: itself */
+    /* 1 (2) and 3 (2) make 4 < 5 at unit 1; 4 (3) and 5 (1) make 4 at
+     * unit 4; the region gathers 8 >= 5. */
+    assert_true(label[1] == 0 && label[3] == 0 && label[4] == 0 && label[5] == 0);
+    assert_true(label[0] == NONE);
+    check_generalised(6, parent, 5, n, label);
+
+    /* A top with too few rows of its own takes the smallest group below. */
+    size_t p2[] = {NONE, 0, 0};
+    int64_t n2[] = {1, 5, 7};
+    struct mg_priv_tree t2 = {3, p2};
+    assert_int_equal(mg_privacy_generalise(&t2, 5, n2, label), 0);
+    assert_true(label[0] == 0 && label[1] == 0 && label[2] == 2);
+    check_generalised(3, p2, 5, n2, label);
+
+    /* Fewer than k in all: nothing is shown. */
+    int64_t n3[] = {1, 1, 2};
+    assert_int_equal(mg_privacy_generalise(&t2, 5, n3, label), 0);
+    assert_true(label[0] == NONE && label[1] == NONE && label[2] == NONE);
+    assert_int_equal(mg_privacy_generalise(&t2, 0, n3, label), -1);
+}
+
+static void test_property_generalised_groups_hold_k(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 3000; c++) {
+        size_t units = 1 + next() % MAXU, parent[MAXU], label[MAXU];
+        int64_t n[MAXU];
+        int k = 3 + (int)(next() % 5);
+        for (size_t u = 0; u < units; u++) {
+            parent[u] = u == 0 || next() % 9 == 0 ? NONE : (size_t)(next() % u);
+            n[u] = pick_count(k);
+        }
+        struct mg_priv_tree t = {units, parent};
+        assert_int_equal(mg_privacy_generalise(&t, k, n, label), 0);
+        check_generalised(units, parent, k, n, label);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +627,8 @@ int main(void)
         cmocka_unit_test(test_property_small_trees_every_set_is_safe),
         cmocka_unit_test(test_property_larger_trees_no_small_cell_or_difference_derivable),
         cmocka_unit_test(test_property_paired_counts),
+        cmocka_unit_test(test_generalise_moves_small_units_up_to_a_group_of_k),
+        cmocka_unit_test(test_property_generalised_groups_hold_k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
