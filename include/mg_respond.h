@@ -33,7 +33,8 @@ struct mg_rsession {
     int k;
     char language[4];      /* the round's default */
     struct cJSON *draft;   /* {"answers": {...}, "submitted": bool}; owned */
-    struct cJSON *definition; /* the survey definition; owned */
+    const struct cJSON *definition; /* the survey definition (mg_survey_definition); never changed */
+    struct cJSON *definition_owned; /* set when the definition is this session's own copy */
 };
 
 /* Exchanges invitation token `token` (from /s/<token>) for a new session

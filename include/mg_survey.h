@@ -8,6 +8,7 @@
 #define MG_SURVEY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct cJSON;
@@ -75,5 +76,15 @@ char *mg_survey_read_file(const char *path, size_t *len);
  * unchanged, the number of files that could not be read or are not valid,
  * 1 when loading failed, or -1 when `dir` cannot be read. */
 int mg_survey_load_dir(struct mg_db_conn *conn, const char *dir, const char *actor, FILE *out, FILE *err);
+
+/* The parsed definition of survey version `id`, from a process-wide cache
+ * (survey versions are immutable): read it, never change or free it. In
+ * the rare case the cache is full, *owned is set to a copy the caller
+ * frees with cJSON_Delete. NULL when there is no such survey or the
+ * database fails. Thread-safe. */
+const struct cJSON *mg_survey_definition(struct mg_db_conn *conn, int64_t id, struct cJSON **owned);
+
+/* Frees the cache (at the end of mognad serve, for leak checkers). */
+void mg_survey_cache_clear(void);
 
 #endif

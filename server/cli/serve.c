@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mg_cli.h"
+#include "mg_survey.h"
 #include "mg_config.h"
 #include "mg_db.h"
 #include "mg_http.h"
@@ -83,6 +84,7 @@ int mg_cli_serve(int argc, char **argv)
     mg_scheduler_stop(sched);
     mg_http_stop(&srv, MG_SERVE_GRACE);
     mg_db_close(srv.db);
+    mg_survey_cache_clear();
     mg_keys_wipe(&keys);
     mg_config_free(&cfg);
     mg_log(MG_LOG_INFO, "stopped");

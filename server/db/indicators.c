@@ -16,6 +16,7 @@
 #include "mg_db.h"
 #include "mg_log.h"
 #include "mg_stats.h"
+#include "mg_survey.h"
 
 #define MAX_LEVELS 12
 #define MAX_MEASURES 64
@@ -32,7 +33,7 @@ MG_DB_STMT(stmt_round,
 MG_DB_STMT(stmt_units, "SELECT id, code, name, parent_id FROM units ORDER BY nlevel(path), id");
 /* Staff first: its areas and levels come first. */
 MG_DB_STMT(stmt_surveys,
-           "SELECT s.definition::text, rs.audience FROM round_surveys rs JOIN surveys s ON s.id = rs.survey_id "
+           "SELECT rs.survey_id, rs.audience FROM round_surveys rs "
            "WHERE rs.round_id = $1::bigint ORDER BY rs.audience DESC");
 MG_DB_STMT(stmt_agg_responses,
            "SELECT unit_id, role, sum(n) FROM agg_responses WHERE round_id = $1::bigint "
@@ -187,9 +188,13 @@ fail:
 
 enum mkind { M_RESPONSES, M_INDEX, M_AREA, M_SERVICE };
 
+#define NAME_MAX_BYTES 160
+static const char *const langs[] = {"sv", "nb", "nn", "en"};
+
 struct measure {
     enum mkind kind;
     char key[KEY_MAX];
+    char name[4][NAME_MAX_BYTES]; /* in sv, nb, nn, en (areas and services) */
     bool organisation; /* an organisation area (manager survey) */
     bool applies[2];   /* whether staff, managers are asked it at all */
 };
@@ -216,6 +221,7 @@ struct round {
     size_t nm, nlevels;
     struct measure m[MAX_MEASURES];
     char levels[MAX_LEVELS][KEY_MAX];
+    char level_names[MAX_LEVELS][4][NAME_MAX_BYTES];
     struct msum *atom, *sub;   /* [unit][role 0..1][measure] */
     int64_t *pop, *sub_pop;    /* [unit][role 0..1]: alone, subtree */
     bool *pop_known, *sub_known;
@@ -260,6 +266,47 @@ static size_t measure_find(const struct round *r, enum mkind kind, const char *k
     return MG_PRIV_NONE;
 }
 
+/* The base services' names: the survey names each service by its key. */
+static const struct {
+    const char *key, *name[4];
+} service_names[] = {
+    {"e_signature", {"E-underskrift", "E-signering", "E-signering", "E-signature"}},
+    {"secure_messaging",
+     {"Säkra digitala meddelanden", "Sikre digitale meldinger", "Sikre digitale meldingar", "Secure digital messages"}},
+    {"digital_meetings", {"Digitala möten", "Digitale møter", "Digitale møte", "Digital meetings"}},
+    {"strong_auth", {"E-legitimation", "Elektronisk ID", "Elektronisk ID", "Electronic ID"}},
+    {"digital_mail", {"Digital post", "Digital post", "Digital post", "Digital mail"}},
+};
+
+/* Copies a text object's four languages into `out` (the key when absent). */
+static void names_of(const cJSON *text, const char *key, char out[4][NAME_MAX_BYTES])
+{
+    for (int l = 0; l < 4; l++) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(text, langs[l]));
+        snprintf(out[l], NAME_MAX_BYTES, "%s", v && *v ? v : key);
+    }
+}
+
+const char *mg_service_name(const char *service, int lang)
+{
+    for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++)
+        if (strcmp(service_names[i].key, service) == 0)
+            return service_names[i].name[lang >= 0 && lang < 4 ? lang : 3];
+    return NULL;
+}
+
+/* A base service's name, from the table (the key when not in it). */
+static void service_name(struct measure *m, const char *service)
+{
+    for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++)
+        if (strcmp(service_names[i].key, service) == 0) {
+            for (int l = 0; l < 4; l++)
+                snprintf(m->name[l], NAME_MAX_BYTES, "%s", service_names[i].name[l]);
+            return;
+        }
+    names_of(NULL, service, m->name);
+}
+
 /* Adds a measure, or notes that `role` (-1: both) is asked it too. */
 static void measure_add(struct round *r, enum mkind kind, const char *key, bool organisation, int role)
 {
@@ -283,33 +330,44 @@ static int role_index(const char *s)
 }
 
 /* Areas, levels and base services of the round's surveys. */
-static void read_definitions(struct round *r, PGresult *res)
+static void read_definitions(struct mg_db_conn *conn, struct round *r, PGresult *res)
 {
     measure_add(r, M_RESPONSES, "", false, -1);
     measure_add(r, M_INDEX, "", false, -1);
     for (int row = 0; row < PQntuples(res); row++) {
-        cJSON *def = cJSON_Parse(PQgetvalue(res, row, 0)), *x;
+        cJSON *owned = NULL;
+        const cJSON *def = mg_survey_definition(conn, strtoll(PQgetvalue(res, row, 0), NULL, 10), &owned), *x;
         int role = role_index(PQgetvalue(res, row, 1));
         if (!def)
             continue;
         if (r->nlevels == 0)
             cJSON_ArrayForEach(x, cJSON_GetObjectItem(def, "levels")) {
                 const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(x, "key"));
-                if (key && r->nlevels < MAX_LEVELS)
+                if (key && r->nlevels < MAX_LEVELS) {
+                    names_of(cJSON_GetObjectItem(x, "name"), key, r->level_names[r->nlevels]);
                     snprintf(r->levels[r->nlevels++], KEY_MAX, "%s", key);
+                }
             }
         cJSON_ArrayForEach(x, cJSON_GetObjectItem(def, "areas")) {
             const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(x, "key"));
             const char *scope = cJSON_GetStringValue(cJSON_GetObjectItem(x, "scope"));
-            if (key)
+            if (key) {
                 measure_add(r, M_AREA, key, scope && strcmp(scope, "organisation") == 0, role);
+                size_t m = measure_find(r, M_AREA, key);
+                if (m != MG_PRIV_NONE)
+                    names_of(cJSON_GetObjectItem(x, "name"), key, r->m[m].name);
+            }
         }
         cJSON_ArrayForEach(x, cJSON_GetObjectItem(def, "items")) {
             const char *service = cJSON_GetStringValue(cJSON_GetObjectItem(x, "service"));
-            if (service)
+            if (service) {
                 measure_add(r, M_SERVICE, service, false, role);
+                size_t m = measure_find(r, M_SERVICE, service);
+                if (m != MG_PRIV_NONE)
+                    service_name(&r->m[m], service);
+            }
         }
-        cJSON_Delete(def);
+        cJSON_Delete(owned);
     }
 }
 
@@ -411,7 +469,7 @@ static enum mg_qs round_load(struct mg_db_conn *conn, const struct tree *t, int6
 
     if ((qs = query_round(conn, &stmt_surveys, id, &res)) < 0)
         return qs;
-    read_definitions(r, res);
+    read_definitions(conn, r, res);
     PQclear(res);
     res = NULL;
 
@@ -865,6 +923,22 @@ static void add_dimensions(cJSON *body, const struct round *r)
     }
     for (size_t l = 0; l < r->nlevels; l++)
         cJSON_AddItemToArray(levels, cJSON_CreateString(r->levels[l]));
+    /* Names in the four languages, for pages and exports. */
+    cJSON *names = cJSON_AddObjectToObject(body, "names");
+    cJSON *na = cJSON_AddObjectToObject(names, "areas"), *ns = cJSON_AddObjectToObject(names, "services");
+    cJSON *nl = cJSON_AddObjectToObject(names, "levels");
+    for (size_t m = 0; m < r->nm; m++) {
+        if (r->m[m].kind != M_AREA && r->m[m].kind != M_SERVICE)
+            continue;
+        cJSON *o = cJSON_AddObjectToObject(r->m[m].kind == M_AREA ? na : ns, r->m[m].key);
+        for (int l = 0; l < 4; l++)
+            cJSON_AddStringToObject(o, langs[l], r->m[m].name[l]);
+    }
+    for (size_t l = 0; l < r->nlevels; l++) {
+        cJSON *o = cJSON_AddObjectToObject(nl, r->levels[l]);
+        for (int x = 0; x < 4; x++)
+            cJSON_AddStringToObject(o, langs[x], r->level_names[l][x]);
+    }
 }
 
 /* Cronbach's alpha per area over the whole round, pooling the surveys

@@ -1,5 +1,6 @@
 /* respond.c: respondent sessions from invitation and open links. */
 #include "mg_respond.h"
+#include "mg_survey.h"
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -36,9 +37,8 @@ MG_DB_STMT(stmt_rsession_load,
            "r.state, r.state = 'open' AND r.closes_at > $2::timestamptz, "
            "r.state = 'scheduled' AND r.opens_at > $2::timestamptz, "
            "to_char(r.opens_at, 'YYYY-MM-DD'), to_char(r.closes_at, 'YYYY-MM-DD'), "
-           "r.min_group_size, r.default_language, s.draft::text, v.definition::text "
+           "r.min_group_size, r.default_language, s.draft::text "
            "FROM respondent_sessions s JOIN rounds r ON r.id = s.round_id "
-           "JOIN surveys v ON v.id = s.survey_id "
            "WHERE s.token_hash = $1::bytea AND s.expires_on >= $2::date");
 MG_DB_STMT(stmt_rsession_save,
            "UPDATE respondent_sessions SET draft = $2::jsonb WHERE token_hash = $1::bytea");
@@ -214,8 +214,8 @@ enum mg_error mg_respond_load(struct mg_db_conn *conn, const char *cookie, struc
     s->k = atoi(PQgetvalue(res, 0, 11));
     snprintf(s->language, sizeof s->language, "%s", PQgetvalue(res, 0, 12));
     s->draft = cJSON_Parse(PQgetvalue(res, 0, 13));
-    s->definition = cJSON_Parse(PQgetvalue(res, 0, 14));
     PQclear(res);
+    s->definition = mg_survey_definition(conn, s->survey_id, &s->definition_owned);
     if (!cJSON_IsObject(s->draft) || !s->definition) {
         mg_respond_free(s);
         return MG_ERR_INTERNAL;
@@ -228,8 +228,9 @@ enum mg_error mg_respond_load(struct mg_db_conn *conn, const char *cookie, struc
 void mg_respond_free(struct mg_rsession *s)
 {
     cJSON_Delete(s->draft);
-    cJSON_Delete(s->definition);
-    s->draft = s->definition = NULL;
+    cJSON_Delete(s->definition_owned);
+    s->draft = s->definition_owned = NULL;
+    s->definition = NULL;
 }
 
 enum mg_error mg_respond_save_draft(struct mg_db_conn *conn, const struct mg_rsession *s)
