@@ -13,9 +13,11 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR    := $(PREFIX)/bin
 DATADIR   := $(PREFIX)/share/mognad
+MAN1DIR   := $(PREFIX)/share/man/man1
+DOCDIR    := $(PREFIX)/share/doc/mognad
 
 CC        ?= cc
-PKGS      := libmicrohttpd libpq libcjson libsodium gsl
+PKGS      := libmicrohttpd libpq libcjson libsodium gsl xlsxwriter
 WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
              -Wshadow -Wpointer-arith -fno-common
 HARDEN    := -fstack-protector-strong
@@ -40,7 +42,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?=
 CFLAGS    += -std=c11 $(OPT) $(WARN) $(HARDEN) $(DEFS) -Iinclude $(PKG_CFLAGS) -MMD -MP
-LDLIBS    += $(PKG_LIBS) -lpthread -lm
+LDLIBS    += $(PKG_LIBS) -lreadstat -lpthread -lm
 
 SRCS      := $(sort $(wildcard server/*.c server/*/*.c))
 OBJS      := $(SRCS:%.c=$(OUT)/obj/%.o)
@@ -88,16 +90,30 @@ test-asan: deps
 	@$(MAKE) --no-print-directory SAN=1 all unit
 	@MOGNAD_BUILD_DIR=$(BUILD) MOGNAD_TEST_BUILDS=asan tests/run.sh
 
+# config.o carries DATADIR (MG_DATADIR): rebuild it when PREFIX changes.
+$(OUT)/obj/server/config.o: $(OUT)/datadir.stamp
+$(OUT)/datadir.stamp: FORCE
+	@mkdir -p $(OUT) && echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+FORCE:
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
-	install -m 0755 build/mognad $(DESTDIR)$(BINDIR)/mognad
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MAN1DIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(OUT)/mognad $(DESTDIR)$(BINDIR)/mognad
+	rm -rf $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR)/surveys $(DESTDIR)$(DATADIR)/web
 	cp -R sql surveys web $(DESTDIR)$(DATADIR)/
+	install -m 0644 server/man/mognad.1 $(DESTDIR)$(MAN1DIR)/mognad.1
+	install -m 0644 docs/deploy.md docs/indicators.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 server/deploy/mognad.service server/deploy/mognad.env.example \
+	    server/deploy/nginx.conf.example $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mognad
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BINDIR)/mognad $(DESTDIR)$(MAN1DIR)/mognad.1
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk

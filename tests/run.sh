@@ -15,6 +15,10 @@ top=$(pwd)
 builds=${MOGNAD_TEST_BUILDS:-normal asan}
 bd=${MOGNAD_BUILD_DIR:-build}
 only=${MOGNAD_TEST_ONLY:-}
+# Debian's Python, which has the Debian packages the tests read files with
+# (python3-openpyxl), even when another python3 comes first in PATH.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
 results=$(mktemp /tmp/mognad-results.XXXXXX)
 tmpdir=$(mktemp -d /tmp/mognad-test.XXXXXX)
 chmod 0755 "$tmpdir"
@@ -86,9 +90,41 @@ for b in $builds; do
     for t in tests/integration/test_*.py; do
         [ -f "$t" ] || continue
         [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
-        MOGNAD_BIN=$bin MOGNAD_BUILD=$b MG_RESULTS=$results python3 "$t" || true
+        MOGNAD_BIN=$bin MOGNAD_BUILD=$b MG_RESULTS=$results "$py" "$t" || true
     done
 done
+
+# Bench smoke: the benchmark's scripts on tiny data (no figures checked),
+# so `make bench` cannot rot. Against the normal build.
+if [ -z "$only" ] || [[ bench == *"$only"* ]]; then
+    bench_log=$tmpdir/bench-smoke.log
+    case $bd in /*) bench_bin=$bd/mognad ;; *) bench_bin=$top/$bd/mognad ;; esac
+    if MOGNAD_BIN=$bench_bin tests/bench/smoke.sh >"$bench_log" 2>&1; then
+        printf '%-44s %3d passed, %d failed\n' "bench smoke" 1 0; record bench_smoke 1 0 0
+    else
+        cat "$bench_log"
+        printf '%-44s %3d passed, %d failed\n' "bench smoke" 0 1; record bench_smoke 0 1 0
+    fi
+fi
+
+# Fuzz smoke: each libFuzzer target (tests/fuzz/) for a few seconds from
+# its committed corpus; one result per target, failed when it crashes.
+if [ -z "$only" ] || [[ fuzz == *"$only"* ]]; then
+    fuzz_log=$tmpdir/fuzz-smoke.log
+    make --no-print-directory BUILD="$bd" fuzz-smoke FUZZ_SECONDS="${MOGNAD_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1
+    fuzz_rc=$?
+    for t in $(sed -n 's/^fuzz_\([a-z]*\): \(ok\|CRASH\).*/\1/p' "$fuzz_log"); do
+        if grep -q "^fuzz_$t: ok" "$fuzz_log"; then
+            printf '%-44s %3d passed, %d failed\n' "fuzz $t" 1 0; record "fuzz_$t" 1 0 0
+        else
+            printf '%-44s %3d passed, %d failed\n' "fuzz $t" 0 1; record "fuzz_$t" 0 1 0
+        fi
+    done
+    if [ "$fuzz_rc" -ne 0 ]; then
+        cat "$fuzz_log"
+        grep -qE '^fuzz_[a-z]*: (ok|CRASH)' "$fuzz_log" || record fuzz_build 0 1 0
+    fi
+fi
 
 awk '{p+=$2; f+=$3; s+=$4} END {
     line = p " passed, " f " failed"; if (s) line = line ", " s " skipped"; print line;

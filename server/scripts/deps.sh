@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
     build-essential pkg-config
     libmicrohttpd-dev libpq-dev libcjson-dev libsodium-dev libcmocka-dev
-    libgsl-dev
+    libgsl-dev libxlsxwriter-dev libreadstat-dev readstat python3-openpyxl
     postgresql-15 postgresql-client-15
-    python3 curl valgrind
+    python3 curl valgrind wrk
+    clang libclang-rt-14-dev llvm
     chromium nodejs
 )
 
