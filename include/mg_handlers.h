@@ -50,4 +50,7 @@ enum MHD_Result mg_handle_respond_review(struct mg_request *req);
 enum MHD_Result mg_handle_respond_submit(struct mg_request *req);
 enum MHD_Result mg_handle_respond_profile(struct mg_request *req);
 
+/* ---- round management and the audit log (dashboard) ---- */
+/* ---- exports, annual report and paper channel (dashboard) ---- */
+
 #endif

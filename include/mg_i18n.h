@@ -164,6 +164,8 @@ enum mg_msg {
     MSG_HR_DOWNLOAD_HINT,
     MSG_HR_LOW,
     MSG_HR_HIGH,
+    /* ---- round management and the audit log (dashboard) ---- */
+    /* ---- exports, annual report and paper channel (dashboard) ---- */
     MSG_COUNT
 };
 

@@ -522,6 +522,8 @@ static const char *const texts[MSG_COUNT][MG_LANG_COUNT] = {
         "Øvre grense",
         "Øvre grense",
         "Upper limit"},
+    /* ---- round management and the audit log (dashboard) ---- */
+    /* ---- exports, annual report and paper channel (dashboard) ---- */
 };
 
 const char *mg_lang_code(enum mg_lang lang) { return lang < MG_LANG_COUNT ? codes[lang] : "sv"; }

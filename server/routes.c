@@ -51,6 +51,10 @@ const struct mg_route mg_routes[] = {
     {"GET", "/hr/rounds/{id}/units/{code}", mg_handle_hr_unit, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
     {"GET", "/hr/series/{id}/trend", mg_handle_hr_trend, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
 
+    /* ---- round management and the audit log (dashboard) ---- */
+
+    /* ---- exports, annual report and paper channel (dashboard) ---- */
+
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,
      MG_ROUTE_JSON_BODY | MG_ROUTE_FORM_BODY | MG_ROUTE_TEST},
