@@ -581,7 +581,9 @@ void mg_csv_problem(struct mg_csv_problems *p, int line, const char *fmt, ...)
         p->oom = true;
         return;
     }
-    p->v[p->n] = (struct mg_csv_error){line, copy, p->n};
+    p->v[p->n].line = line;
+    p->v[p->n].msg = copy; /* owned by p->v from here */
+    p->v[p->n].seq_ = p->n;
     p->n++;
 }
 

@@ -3,6 +3,10 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mg_form.h"
 
 struct error_entry {
     enum mg_error err;
@@ -65,14 +69,31 @@ const char *mg_error_message(enum mg_error err)
     return e ? e->message : "Something went wrong on our side.";
 }
 
+/* Adds `s` as a string, shortened to valid UTF-8: a message built with
+ * snprintf around a client's value may end in a cut character. */
+static cJSON *add_utf8(cJSON *o, const char *key, const char *s)
+{
+    size_t len = strlen(s);
+    if (mg_utf8_valid(s, len))
+        return cJSON_AddStringToObject(o, key, s);
+    char *copy = strdup(s);
+    if (!copy)
+        return NULL;
+    for (int cut = 0; cut < 4 && len > 0 && !mg_utf8_valid(copy, len); cut++)
+        copy[--len] = '\0';
+    cJSON *item = cJSON_AddStringToObject(o, key, mg_utf8_valid(copy, len) ? copy : "");
+    free(copy);
+    return item;
+}
+
 cJSON *mg_error_json(enum mg_error err, const char *message, const char *field)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(root, "error");
 
     if (!e || !cJSON_AddStringToObject(e, "code", mg_error_code(err)) ||
-        !cJSON_AddStringToObject(e, "message", message ? message : mg_error_message(err)) ||
-        (field && !cJSON_AddStringToObject(e, "field", field))) {
+        !add_utf8(e, "message", message ? message : mg_error_message(err)) ||
+        (field && !add_utf8(e, "field", field))) {
         cJSON_Delete(root);
         return NULL;
     }

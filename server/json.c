@@ -96,10 +96,29 @@ static bool json_nesting_ok(const char *s, size_t len, int limit)
     return true;
 }
 
+/* Whether a JSON text holds the escape \u0000 in a string: cJSON would
+ * decode it to a NUL that silently cuts the string short ("ab\u0000cd"
+ * read as "ab"), so such a body is refused like a raw NUL byte. */
+static bool json_has_nul_escape(const char *s, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_string && s[i] == '\\') {
+            if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+                return true;
+            i++;
+        } else if (s[i] == '"') {
+            in_string = !in_string;
+        }
+    }
+    return false;
+}
+
 cJSON *mg_json_parse_body(const char *body, size_t len, int max_depth)
 {
     cJSON *json;
-    if (!mg_utf8_valid(body, len) || memchr(body, '\0', len) || !json_nesting_ok(body, len, max_depth))
+    if (!mg_utf8_valid(body, len) || memchr(body, '\0', len) || !json_nesting_ok(body, len, max_depth) ||
+        json_has_nul_escape(body, len))
         return NULL;
     /* The body is NUL-terminated and holds no other NUL; passing the
      * terminator lets cJSON reject trailing garbage. */

@@ -87,10 +87,12 @@ enum MHD_Result mg_page_reply(struct mg_request *req, unsigned int status, struc
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "Content-Language", mg_lang_code(lang));
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
     if (remember) {
         char cookie[96];
         snprintf(cookie, sizeof cookie, LANG_COOKIE "=%s; Path=/; SameSite=Lax; Max-Age=31536000%s",
-                 mg_lang_code(lang), req->srv->cfg->tls_proxy ? "; Secure" : "");
+                 mg_lang_code(lang), req->secure ? "; Secure" : "");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     }
     for (int i = 0; extra_cookies && i < 3 && extra_cookies[i]; i++)

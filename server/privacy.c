@@ -112,6 +112,7 @@ static size_t find_candidate(const struct forest *f, const struct layer *l, size
         if (!rem_valid(f, l, node, (const struct mg_priv_mass(*)[3])&f->rem[y], k))
             continue;
         if (best == MG_PRIV_NONE || f->mass[y][MG_PRIV_ALL].n < f->mass[best][MG_PRIV_ALL].n ||
+            /* cppcheck-suppress arrayIndexThenCheck ; `y < best` breaks ties, it is no bounds check */
             (f->mass[y][MG_PRIV_ALL].n == f->mass[best][MG_PRIV_ALL].n && y < best))
             best = y;
     }

@@ -923,7 +923,7 @@ static void check_scale(struct ctx *c, const cJSON *s, int which)
                 leave(c, m2);
                 i++;
             }
-            lowest = values[0];
+            lowest = last > 0 ? values[0] : 0; /* no valid value: lowest stays unused */
         }
         leave(c, m);
     }

@@ -81,6 +81,34 @@ static void test_config_refuses_bad_values_naming_the_variable(void **state)
     }
 }
 
+static void test_config_max_per_client_has_a_default_and_a_range(void **state)
+{
+    static const char *const dflt[] = {"MOGNAD_DATA_DIR", "/d", NULL};
+    static const char *const set[] = {"MOGNAD_DATA_DIR", "/d", "MOGNAD_MAX_PER_CLIENT", "3", NULL};
+    static const char *const bad[] = {"0", "100001", "-1", "8x", "many", " 4"};
+    struct mg_config c;
+    char err[256];
+    (void)state;
+    fake_env = dflt;
+    assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), 0);
+    assert_int_equal(c.max_per_client, MG_CONFIG_DEFAULT_MAX_PER_CLIENT);
+    assert_int_equal(c.max_per_client, 64);
+    mg_config_free(&c);
+    fake_env = set;
+    assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), 0);
+    assert_int_equal(c.max_per_client, 3);
+    mg_config_free(&c);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *env[] = {"MOGNAD_MAX_PER_CLIENT", bad[i], NULL};
+        err[0] = '\0';
+        fake_env = env;
+        assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), -1);
+        assert_non_null(strstr(err, "MOGNAD_MAX_PER_CLIENT: "));
+        assert_non_null(strstr(err, "from 1 to 100000"));
+    }
+    assert_non_null(strstr(mg_config_help, "MOGNAD_MAX_PER_CLIENT"));
+}
+
 static void test_error_json_has_one_shape(void **state)
 {
     (void)state;
@@ -105,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_reads_every_variable),
         cmocka_unit_test(test_config_refuses_bad_values_naming_the_variable),
+        cmocka_unit_test(test_config_max_per_client_has_a_default_and_a_range),
         cmocka_unit_test(test_error_json_has_one_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
