@@ -56,6 +56,13 @@ enum mg_error mg_auth_login(struct mg_db_conn *conn, const struct mg_keys *keys,
                             struct mg_user *user, struct mg_token *token,
                             unsigned int *retry_after);
 
+/* Single sign-on: a session for the existing, enabled user `login` (as a
+ * trusted proxy named it), the same as a password login, audited as
+ * "login" with {"via":"sso"}. MG_ERR_UNAUTHORISED (audited as
+ * login.failed) when no enabled user has that login. */
+enum mg_error mg_auth_sso(struct mg_db_conn *conn, const char *login, struct mg_user *user,
+                          struct mg_token *token);
+
 /* The user of session cookie `token`, refreshing its idle timer; MG_OK,
  * MG_ERR_UNAUTHORISED (none, expired, disabled) or MG_ERR_UNAVAILABLE. */
 enum mg_error mg_auth_session(struct mg_db_conn *conn, const char *token, struct mg_user *user);

@@ -55,6 +55,68 @@ int mg_keys_generate(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int mg_keys_rotate(const char *path, char *err, size_t errlen)
+{
+    struct mg_keys keys;
+    unsigned char fresh[MG_KEY_BYTES];
+    char hex[MG_KEY_BYTES * 2 + 1], tmp[4096], buf[2048];
+    size_t len = 0;
+    int fd = -1, rc = -1;
+
+    if (mg_keys_load(path, &keys, err, errlen) != 0)
+        return -1;
+    if (snprintf(tmp, sizeof tmp, "%s.rotate", path) >= (int)sizeof tmp) {
+        snprintf(err, errlen, "%s: path too long", path);
+        goto cleanup;
+    }
+    do
+        randombytes_buf(fresh, sizeof fresh);
+    while (sodium_memcmp(fresh, keys.pseudonym.k, sizeof fresh) == 0);
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", header);
+    sodium_bin2hex(hex, sizeof hex, fresh, sizeof fresh);
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "token_key=%s\n", hex);
+    /* Previous keys, newest first: the one current until now, then the
+     * earlier ones, the oldest dropped beyond the limit. */
+    sodium_bin2hex(hex, sizeof hex, keys.token.k, sizeof keys.token.k);
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "previous_token_key=%s\n", hex);
+    for (size_t i = 0; i < keys.n_previous && i + 1 < MG_KEYS_MAX_PREVIOUS; i++) {
+        sodium_bin2hex(hex, sizeof hex, keys.previous[i].k, sizeof keys.previous[i].k);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "previous_token_key=%s\n", hex);
+    }
+    sodium_bin2hex(hex, sizeof hex, keys.pseudonym.k, sizeof keys.pseudonym.k);
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "pseudonym_key=%s\n", hex);
+
+    unlink(tmp); /* a leftover of an interrupted rotation */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    if (fchmod(fd, 0600) != 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0 ||
+        close(fd) != 0) {
+        fd = -1;
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        goto cleanup;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    sodium_memzero(buf, sizeof buf);
+    sodium_memzero(hex, sizeof hex);
+    sodium_memzero(fresh, sizeof fresh);
+    mg_keys_wipe(&keys);
+    return rc;
+}
+
 static int parse_key(const char *hex, unsigned char out[MG_KEY_BYTES])
 {
     size_t bin_len = 0;
@@ -121,11 +183,16 @@ int mg_keys_load(const char *path, struct mg_keys *keys, char *err, size_t errle
             } else if (strcmp(line, "pseudonym_key") == 0 && !have_p) {
                 bad = parse_key(eq + 1, keys->pseudonym.k);
                 have_p = !bad;
+            } else if (strcmp(line, "previous_token_key") == 0 &&
+                       keys->n_previous < MG_KEYS_MAX_PREVIOUS) {
+                bad = parse_key(eq + 1, keys->previous[keys->n_previous].k);
+                keys->n_previous += !bad;
             }
         }
         if (bad) {
             snprintf(err, errlen, "key file %s, line %d: expected token_key=<64 hex digits> or "
-                                  "pseudonym_key=<64 hex digits>, once each", path, lineno);
+                                  "pseudonym_key=<64 hex digits>, once each (and up to %d "
+                                  "previous_token_key=<64 hex digits>)", path, lineno, MG_KEYS_MAX_PREVIOUS);
             goto cleanup;
         }
     }
@@ -163,14 +230,14 @@ static void put_be64(unsigned char *p, int64_t v)
         p[i] = (unsigned char)(u & 0xff);
 }
 
-void mg_keys_invitation_token(const struct mg_keys *keys, int64_t round_id,
-                              const char *employee_id, struct mg_token *out)
+static void invitation_token(const unsigned char key[MG_KEY_BYTES], int64_t round_id,
+                             const char *employee_id, struct mg_token *out)
 {
     crypto_generichash_state st;
     unsigned char id[8], bin[MG_TOKEN_BYTES];
 
     put_be64(id, round_id);
-    crypto_generichash_init(&st, keys->token.k, MG_KEY_BYTES, sizeof bin);
+    crypto_generichash_init(&st, key, MG_KEY_BYTES, sizeof bin);
     crypto_generichash_update(&st, (const unsigned char *)"mognad-invitation", 18);
     crypto_generichash_update(&st, id, sizeof id);
     crypto_generichash_update(&st, (const unsigned char *)employee_id, strlen(employee_id));
@@ -179,20 +246,44 @@ void mg_keys_invitation_token(const struct mg_keys *keys, int64_t round_id,
     sodium_memzero(bin, sizeof bin);
 }
 
-void mg_keys_open_token(const struct mg_keys *keys, int64_t round_id, int64_t unit_id,
-                        struct mg_token *out)
+void mg_keys_invitation_token(const struct mg_keys *keys, int64_t round_id,
+                              const char *employee_id, struct mg_token *out)
+{
+    invitation_token(keys->token.k, round_id, employee_id, out);
+}
+
+void mg_keys_invitation_token_previous(const struct mg_keys *keys, size_t i, int64_t round_id,
+                                       const char *employee_id, struct mg_token *out)
+{
+    invitation_token(keys->previous[i].k, round_id, employee_id, out);
+}
+
+static void open_token(const unsigned char key[MG_KEY_BYTES], int64_t round_id, int64_t unit_id,
+                       struct mg_token *out)
 {
     crypto_generichash_state st;
     unsigned char ids[16], bin[MG_TOKEN_BYTES];
 
     put_be64(ids, round_id);
     put_be64(ids + 8, unit_id);
-    crypto_generichash_init(&st, keys->token.k, MG_KEY_BYTES, sizeof bin);
+    crypto_generichash_init(&st, key, MG_KEY_BYTES, sizeof bin);
     crypto_generichash_update(&st, (const unsigned char *)"mognad-open-link", 17);
     crypto_generichash_update(&st, ids, sizeof ids);
     crypto_generichash_final(&st, bin, sizeof bin);
     encode(bin, out);
     sodium_memzero(bin, sizeof bin);
+}
+
+void mg_keys_open_token(const struct mg_keys *keys, int64_t round_id, int64_t unit_id,
+                        struct mg_token *out)
+{
+    open_token(keys->token.k, round_id, unit_id, out);
+}
+
+void mg_keys_open_token_previous(const struct mg_keys *keys, size_t i, int64_t round_id,
+                                 int64_t unit_id, struct mg_token *out)
+{
+    open_token(keys->previous[i].k, round_id, unit_id, out);
 }
 
 void mg_keys_pseudonym(const struct mg_keys *keys, const char *scope, const char *employee_id,

@@ -191,6 +191,73 @@ static int csrf_from_hex(const char *hex, struct mg_token *out)
     return 0;
 }
 
+/* Stores a new session for `user` (filling its CSRF token and `token`, the
+ * cookie value), drops expired sessions and audits the login; `via` names
+ * how the user was recognised ("sso"), NULL for a password. */
+static enum mg_error create_session(struct mg_db_conn *conn, struct mg_user *user,
+                                    struct mg_token *token, const char *via)
+{
+    struct mg_token_hash th;
+    unsigned char csrf[MG_TOKEN_BYTES];
+    char th_hex[67], csrf_hex[67], uidbuf[24];
+    enum mg_error err = MG_ERR_UNAVAILABLE;
+
+    mg_keys_random_token(token);
+    mg_keys_token_hash(token->text, &th);
+    randombytes_buf(csrf, sizeof csrf);
+    bytea_hex(th.h, sizeof th.h, th_hex, sizeof th_hex);
+    bytea_hex(csrf, sizeof csrf, csrf_hex, sizeof csrf_hex);
+    sodium_bin2base64(user->csrf.text, sizeof user->csrf.text, csrf, sizeof csrf,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(uidbuf, sizeof uidbuf, "%lld", (long long)user->id);
+    const char *sp[] = {th_hex, uidbuf, csrf_hex};
+    if (mg_db_exec(conn, &stmt_session_insert, 3, sp, NULL) < 0)
+        goto cleanup;
+    char idle[16], abs_[16];
+    snprintf(idle, sizeof idle, "%d", MG_AUTH_IDLE_SECONDS);
+    snprintf(abs_, sizeof abs_, "%d", MG_AUTH_ABSOLUTE_SECONDS);
+    const char *ep[] = {idle, abs_};
+    mg_db_exec(conn, &stmt_sessions_expire, 2, ep, NULL);
+    cJSON *d = NULL;
+    if (via) {
+        d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "via", via);
+    }
+    mg_audit(conn, user->id, user->login, "login", d);
+    cJSON_Delete(d);
+    err = MG_OK;
+
+cleanup:
+    sodium_memzero(csrf, sizeof csrf);
+    sodium_memzero(csrf_hex, sizeof csrf_hex);
+    return err;
+}
+
+enum mg_error mg_auth_sso(struct mg_db_conn *conn, const char *login, struct mg_user *user,
+                          struct mg_token *token)
+{
+    PGresult *res = NULL;
+    if (!login || strlen(login) > 100)
+        return MG_ERR_UNAUTHORISED;
+    const char *lp[] = {login};
+    enum mg_qs qs = mg_db_exec(conn, &stmt_user_by_login, 1, lp, &res);
+    if (qs < 0)
+        return MG_ERR_UNAVAILABLE;
+    if (qs != MG_QS_ROWS || strcmp(PQgetvalue(res, 0, 6), "f") != 0) {
+        int64_t uid = qs == MG_QS_ROWS ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+        PQclear(res);
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "via", "sso");
+        mg_audit(conn, uid, uid ? login : "unknown", "login.failed", d);
+        cJSON_Delete(d);
+        mg_log(MG_LOG_WARN, "single sign-on: no enabled user has the login the proxy named");
+        return MG_ERR_UNAUTHORISED;
+    }
+    fill_user(res, user);
+    PQclear(res);
+    return create_session(conn, user, token, "sso");
+}
+
 enum mg_error mg_auth_login(struct mg_db_conn *conn, const struct mg_keys *keys,
                             const char *login, const char *password, const char *client,
                             struct mg_user *user, struct mg_token *token,
@@ -258,35 +325,11 @@ enum mg_error mg_auth_login(struct mg_db_conn *conn, const struct mg_keys *keys,
         return MG_ERR_UNAUTHORISED;
     }
 
-    struct mg_token_hash th;
-    unsigned char csrf[MG_TOKEN_BYTES];
-    char th_hex[67], csrf_hex[67], uidbuf[24];
-    mg_keys_random_token(token);
-    mg_keys_token_hash(token->text, &th);
-    randombytes_buf(csrf, sizeof csrf);
-    bytea_hex(th.h, sizeof th.h, th_hex, sizeof th_hex);
-    bytea_hex(csrf, sizeof csrf, csrf_hex, sizeof csrf_hex);
-    sodium_bin2base64(user->csrf.text, sizeof user->csrf.text, csrf, sizeof csrf,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    snprintf(uidbuf, sizeof uidbuf, "%lld", (long long)user->id);
-    const char *sp[] = {th_hex, uidbuf, csrf_hex};
-    if (mg_db_exec(conn, &stmt_session_insert, 3, sp, NULL) < 0) {
-        err = MG_ERR_UNAVAILABLE;
-        goto cleanup;
+    err = create_session(conn, user, token, NULL);
+    if (err == MG_OK) {
+        const char *cp[] = {acct};
+        mg_db_exec(conn, &stmt_throttle_clear, 1, cp, NULL);
     }
-    const char *cp[] = {acct};
-    mg_db_exec(conn, &stmt_throttle_clear, 1, cp, NULL);
-    char idle[16], abs_[16];
-    snprintf(idle, sizeof idle, "%d", MG_AUTH_IDLE_SECONDS);
-    snprintf(abs_, sizeof abs_, "%d", MG_AUTH_ABSOLUTE_SECONDS);
-    const char *ep[] = {idle, abs_};
-    mg_db_exec(conn, &stmt_sessions_expire, 2, ep, NULL);
-    mg_audit(conn, user->id, user->login, "login", NULL);
-    err = MG_OK;
-
-cleanup:
-    sodium_memzero(csrf, sizeof csrf);
-    sodium_memzero(csrf_hex, sizeof csrf_hex);
     return err;
 }
 

@@ -39,7 +39,7 @@ static enum MHD_Result reply_with_cookie(struct mg_request *req, unsigned int st
         cJSON_free(text);
         return MHD_NO;
     }
-    const char *secure = req->srv->cfg->tls_proxy ? "; Secure" : "";
+    const char *secure = req->secure ? "; Secure" : "";
     if (token)
         snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
                  MG_AUTH_COOKIE, token, secure);
@@ -64,6 +64,10 @@ enum MHD_Result mg_handle_session_create(struct mg_request *req)
     struct mg_token token;
     unsigned int retry = 0;
 
+    if (!req->srv->cfg->local_passwords)
+        return mg_reply_error(req, MG_ERR_FORBIDDEN,
+                              "Password login is switched off here; sign in through your "
+                              "organisation's single sign-on.", NULL);
     if ((bad = mg_json_unknown_field(req->json, allowed)))
         return mg_reply_error(req, MG_ERR_INVALID_INPUT, "Unknown field.", bad);
     if (mg_json_string(req->json, "login", &login) || !login)
