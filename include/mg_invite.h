@@ -46,7 +46,19 @@ struct mg_invite_out {
     void *mail_ctx;
     const char *base_url; /* e.g. https://survey.example.org, no trailing '/' */
     bool new_only;        /* invite: only the invitations this run created */
+    const char *actor;    /* who acts, for the audit log; NULL: "cli" */
 };
+
+struct mg_csv;
+
+/* The rows of a register parsed by mg_csv_parse: checks the header
+ * (employee_id, email, unit_code, role required; language optional),
+ * lower-cases role and language in `csv` and points each row into it
+ * (`csv` must outlive the rows). Returns the rows (caller frees with free;
+ * csv->n of them) or NULL with one sentence in `msg` about the columns
+ * (line csv->header_line) or memory. The command line and the register
+ * upload of the dashboard both read registers this way. */
+struct mg_invitee *mg_invite_rows_from_csv(struct mg_csv *csv, char *msg, size_t msglen);
 
 /* Creates or updates the invitations of round `round_id` for `rows`, in
  * one transaction, then writes every person's link to `out`. Every row is

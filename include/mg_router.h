@@ -25,6 +25,9 @@ enum {
     MG_ROUTE_VIEWER = 1 << 5,
     MG_ROUTE_ANALYST = 1 << 6,
     MG_ROUTE_ADMIN = 1 << 7,
+    /* accepts multipart/form-data (a file upload): fields go to req->form,
+     * the file to req->upload; the body limit is MOGNAD_MAX_UPLOAD */
+    MG_ROUTE_MULTIPART = 1 << 8,
 };
 
 /* Set by `mognad serve` from MOGNAD_TEST_ROUTES=1; off in production. */

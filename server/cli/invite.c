@@ -101,13 +101,6 @@ static bool base_url_ok(const char *v)
            !strpbrk(v, " \t\r\n\"<>");
 }
 
-static void lower(char *s)
-{
-    for (; *s; s++)
-        if (*s >= 'A' && *s <= 'Z')
-            *s = (char)(*s - 'A' + 'a');
-}
-
 static int run(const char *name, int argc, char **argv, bool remind)
 {
     static const struct option opts[] = {{"round", required_argument, NULL, 'r'},
@@ -178,23 +171,9 @@ static int run(const char *name, int argc, char **argv, bool remind)
         base[--len] = '\0';
     if (mg_cli_read_csv(name, file, &csv) != 0)
         goto done;
-    if (mg_csv_columns(&csv, (const char *const[]){"employee_id", "email", "unit_code", "role", NULL},
-                       (const char *const[]){"language", NULL}, msg, sizeof msg) != 0) {
+    if (!(rows = mg_invite_rows_from_csv(&csv, msg, sizeof msg))) {
         fprintf(stderr, "%s:%d: %s\nmognad %s: %s: nothing was written\n", file, csv.header_line, msg, name, file);
         goto done;
-    }
-    int ei = mg_csv_column(&csv, "employee_id"), mi = mg_csv_column(&csv, "email"),
-        ui = mg_csv_column(&csv, "unit_code"), ri = mg_csv_column(&csv, "role"), li = mg_csv_column(&csv, "language");
-    rows = calloc(csv.n ? csv.n : 1, sizeof *rows);
-    if (!rows)
-        goto done;
-    for (size_t i = 0; i < csv.n; i++) {
-        char **f = csv.records[i].fields;
-        lower(f[ri]);
-        if (li >= 0)
-            lower(f[li]);
-        rows[i] = (struct mg_invitee){f[ei], f[mi], f[ui], f[ri], li >= 0 && f[li][0] ? f[li] : NULL,
-                                      csv.records[i].line};
     }
 
     if (sendmail) {

@@ -352,6 +352,36 @@ static void check_rows(const struct mg_invitee *rows, size_t n, struct mg_csv_pr
     free(sorted);
 }
 
+static void lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+struct mg_invitee *mg_invite_rows_from_csv(struct mg_csv *csv, char *msg, size_t msglen)
+{
+    if (mg_csv_columns(csv, (const char *const[]){"employee_id", "email", "unit_code", "role", NULL},
+                       (const char *const[]){"language", NULL}, msg, msglen) != 0)
+        return NULL;
+    int ei = mg_csv_column(csv, "employee_id"), mi = mg_csv_column(csv, "email"),
+        ui = mg_csv_column(csv, "unit_code"), ri = mg_csv_column(csv, "role"), li = mg_csv_column(csv, "language");
+    struct mg_invitee *rows = calloc(csv->n ? csv->n : 1, sizeof *rows);
+    if (!rows) {
+        snprintf(msg, msglen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < csv->n; i++) {
+        char **f = csv->records[i].fields;
+        lower(f[ri]);
+        if (li >= 0)
+            lower(f[li]);
+        rows[i] = (struct mg_invitee){f[ei], f[mi], f[ui], f[ri], li >= 0 && f[li][0] ? f[li] : NULL,
+                                      csv->records[i].line};
+    }
+    return rows;
+}
+
 static void write_problems(struct mg_csv_problems *ps, const char *file, struct mg_buf *out)
 {
     mg_csv_problems_sort(ps);
@@ -470,6 +500,7 @@ struct invite_ctx {
     bool *created;           /* per row: made by this run */
     struct mg_invite_counts *counts;
     struct mg_buf *problems;
+    const char *actor; /* for the audit log */
     bool refused; /* the round or the register was refused: msg or problems say why */
     char *msg;
     size_t msglen;
@@ -481,6 +512,62 @@ static void hash_hex_of(const struct mg_token *token, char out[2 + 64 + 1])
     mg_keys_token_hash(token->text, &hash);
     memcpy(out, "\\x", 2);
     sodium_bin2hex(out + 2, 65, hash.h, sizeof hash.h);
+}
+
+MG_DB_STMT(stmt_link_known,
+           "SELECT 1 FROM round_units WHERE round_id = $1::bigint AND link_hash = $2::bytea");
+
+/* Whether the hash of `token` is stored by `stmt` ($1 round, $2 hash);
+ * -1 on a database error. */
+static int token_known(struct mg_db_conn *conn, const struct mg_db_stmt *stmt, const char *idbuf,
+                       const struct mg_token *token)
+{
+    char hex[2 + 64 + 1];
+    hash_hex_of(token, hex);
+    const char *p[] = {idbuf, hex};
+    enum mg_qs qs = mg_db_exec(conn, stmt, 2, p, NULL);
+    return qs < 0 ? -1 : qs == MG_QS_ROWS;
+}
+
+/* The link of `employee_id` in the round: made with the current token key,
+ * unless the person was invited under a previous one (before `mognad keygen
+ * --rotate`): then that link, which they already hold. -1 on a database
+ * error. */
+static int invitation_token(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
+                            const char *idbuf, const char *employee_id, struct mg_token *out)
+{
+    mg_keys_invitation_token(keys, round_id, employee_id, out);
+    if (keys->n_previous == 0)
+        return 0;
+    int known = token_known(conn, &stmt_invitation_status, idbuf, out);
+    for (size_t k = 0; known == 0 && k < keys->n_previous; k++) {
+        struct mg_token old;
+        mg_keys_invitation_token_previous(keys, k, round_id, employee_id, &old);
+        known = token_known(conn, &stmt_invitation_status, idbuf, &old);
+        if (known == 1)
+            *out = old;
+        sodium_memzero(&old, sizeof old);
+    }
+    return known < 0 ? -1 : 0;
+}
+
+/* The same for the open link of unit `unit_id`. */
+static int open_token(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t round_id,
+                      const char *idbuf, int64_t unit_id, struct mg_token *out)
+{
+    mg_keys_open_token(keys, round_id, unit_id, out);
+    if (keys->n_previous == 0)
+        return 0;
+    int known = token_known(conn, &stmt_link_known, idbuf, out);
+    for (size_t k = 0; known == 0 && k < keys->n_previous; k++) {
+        struct mg_token old;
+        mg_keys_open_token_previous(keys, k, round_id, unit_id, &old);
+        known = token_known(conn, &stmt_link_known, idbuf, &old);
+        if (known == 1)
+            *out = old;
+        sodium_memzero(&old, sizeof old);
+    }
+    return known < 0 ? -1 : 0;
 }
 
 /* Checks every row, then stores every invitation; re-runnable as a whole
@@ -557,7 +644,10 @@ static enum mg_qs invite_tx(struct mg_db_conn *conn, void *arg)
         char hash_hex[2 + 64 + 1], pseud_hex[2 + 64 + 1];
         struct mg_pseudonym pseud;
 
-        mg_keys_invitation_token(c->keys, c->round_id, row->employee_id, &c->tokens[i]);
+        if (invitation_token(conn, c->keys, c->round_id, idbuf, row->employee_id, &c->tokens[i]) != 0) {
+            qs = MG_QS_HARD;
+            goto cleanup;
+        }
         hash_hex_of(&c->tokens[i], hash_hex);
         if (pseudonymous) {
             mg_keys_pseudonym(c->keys, scope, row->employee_id, &pseud);
@@ -601,7 +691,7 @@ static enum mg_qs invite_tx(struct mg_db_conn *conn, void *arg)
     cJSON_AddNumberToObject(detail, "created", (double)c->counts->created);
     cJSON_AddNumberToObject(detail, "updated", (double)c->counts->updated);
     cJSON_AddNumberToObject(detail, "completed", (double)c->counts->completed);
-    qs = mg_audit(conn, 0, "cli", "round.invite", detail);
+    qs = mg_audit(conn, 0, c->actor ? c->actor : "cli", "round.invite", detail);
     if (qs >= 0)
         qs = MG_QS_ROWS;
 
@@ -620,7 +710,8 @@ int mg_invite_run(struct mg_db_conn *conn, const struct mg_keys *keys, int64_t r
                   struct mg_invite_counts *counts, struct mg_buf *problems, char *msg, size_t msglen)
 {
     struct invite_ctx c = {.keys = keys, .round_id = round_id, .file = file, .rows = rows, .n = n,
-                           .counts = counts, .problems = problems, .msg = msg, .msglen = msglen};
+                           .counts = counts, .problems = problems, .msg = msg, .msglen = msglen,
+                           .actor = out->actor};
     int rc = -1;
     size_t sent = 0;
 
@@ -693,7 +784,10 @@ int mg_invite_remind(struct mg_db_conn *conn, const struct mg_keys *keys, int64_
     /* Statuses first, so a database failure sends nothing. */
     for (size_t i = 0; i < n; i++) {
         char hash_hex[2 + 64 + 1];
-        mg_keys_invitation_token(keys, round_id, rows[i].employee_id, &tokens[i]);
+        if (invitation_token(conn, keys, round_id, idbuf, rows[i].employee_id, &tokens[i]) != 0) {
+            snprintf(msg, msglen, "a database error occurred; no reminder was written");
+            goto cleanup;
+        }
         hash_hex_of(&tokens[i], hash_hex);
         const char *p[] = {idbuf, hash_hex};
         enum mg_qs qs = mg_db_exec(conn, &stmt_invitation_status, 2, p, &res);
@@ -788,7 +882,9 @@ static enum mg_qs links_tx(struct mg_db_conn *conn, void *arg)
     for (int i = 0; c->units && i < PQntuples(c->units); i++) {
         struct mg_token token;
         char hex[67];
-        mg_keys_open_token(c->keys, c->round_id, strtoll(PQgetvalue(c->units, i, 0), NULL, 10), &token);
+        if (open_token(conn, c->keys, c->round_id, idbuf, strtoll(PQgetvalue(c->units, i, 0), NULL, 10),
+                       &token) != 0)
+            return MG_QS_HARD;
         hash_hex_of(&token, hex);
         sodium_memzero(&token, sizeof token);
         const char *up[] = {idbuf, PQgetvalue(c->units, i, 0), hex};
@@ -812,7 +908,13 @@ int mg_invite_open_links(struct mg_db_conn *conn, const struct mg_keys *keys, in
     fputs("unit_code,unit_name,link\r\n", out);
     for (int i = 0; c.units && i < PQntuples(c.units); i++) {
         struct mg_token token;
-        mg_keys_open_token(keys, round_id, strtoll(PQgetvalue(c.units, i, 0), NULL, 10), &token);
+        char idbuf[24];
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)round_id);
+        if (open_token(conn, keys, round_id, idbuf, strtoll(PQgetvalue(c.units, i, 0), NULL, 10), &token) != 0) {
+            snprintf(msg, msglen, "a database error occurred");
+            PQclear(c.units);
+            return -1;
+        }
         mg_invite_csv_field(out, PQgetvalue(c.units, i, 1));
         fputc(',', out);
         mg_invite_csv_field(out, PQgetvalue(c.units, i, 2));
