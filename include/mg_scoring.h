@@ -75,6 +75,14 @@ double mg_score_round(double x);
  * NULL when out of memory. */
 char *mg_score_payload(const struct mg_score *s);
 
+/* The item of `def` whose key is `key`, or NULL. */
+const struct cJSON *mg_score_item(const struct cJSON *def, const char *key);
+
+/* Whether `value` is an answer `item` of `def` accepts: a point of its
+ * scale, one of its options, or "dk" where it offers "don't know". The
+ * respondent's pages and the paper channel both check answers with it. */
+bool mg_score_answer_valid(const struct cJSON *def, const struct cJSON *item, const char *value);
+
 /* The item keys of `def` without an answer in `answers`, in survey order;
  * returns how many there are and stores up to `max` of them. */
 size_t mg_score_unanswered(const struct cJSON *def, const struct cJSON *answers, const char **keys,

@@ -215,6 +215,38 @@ void mg_score_free(struct mg_score *s)
     memset(s, 0, sizeof *s);
 }
 
+const cJSON *mg_score_item(const cJSON *def, const char *key)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(def, "items"))
+        if (key && strcmp(str_of(item, "key"), key) == 0)
+            return item;
+    return NULL;
+}
+
+bool mg_score_answer_valid(const cJSON *def, const cJSON *item, const char *value)
+{
+    if (strcmp(value, "dk") == 0)
+        return bool_of(item, "dont_know");
+    if (strcmp(str_of(item, "type"), "choice") == 0) {
+        const cJSON *opt;
+        cJSON_ArrayForEach(opt, cJSON_GetObjectItemCaseSensitive(item, "options"))
+            if (strcmp(str_of(opt, "key"), value) == 0)
+                return true;
+        return false;
+    }
+    const cJSON *scales = cJSON_GetObjectItemCaseSensitive(def, "scales");
+    const cJSON *scale = cJSON_GetObjectItemCaseSensitive(scales, str_of(item, "scale"));
+    const cJSON *pt;
+    cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(scale, "points")) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", cJSON_GetObjectItemCaseSensitive(pt, "value")->valueint);
+        if (strcmp(v, value) == 0)
+            return true;
+    }
+    return false;
+}
+
 size_t mg_score_unanswered(const cJSON *def, const cJSON *answers, const char **keys, size_t max)
 {
     size_t n = 0;

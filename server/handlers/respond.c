@@ -94,7 +94,7 @@ static bool load_session(struct mg_request *req, struct mg_db_conn **conn, struc
     mg_db_release(req->srv->db, *conn);
     *conn = NULL;
     enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
-    if (err == MG_ERR_UNAUTHORISED &&
+    if (err == MG_ERR_UNAUTHORISED && !cookie &&
         MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, MG_RESPOND_MARKER) &&
         strcmp(req->method, "GET") == 0) {
         /* Arrived from a mail client: the Strict session cookie was held
@@ -173,7 +173,7 @@ static enum MHD_Result start(struct mg_request *req, bool open_link)
     }
     /* The token leaves the address bar at once: a cookie and a redirect. */
     char session[160], marker[120];
-    const char *secure = req->srv->cfg->tls_proxy ? "; Secure" : "";
+    const char *secure = req->secure ? "; Secure" : "";
     snprintf(session, sizeof session, MG_RESPOND_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
              cookie.text, secure);
     snprintf(marker, sizeof marker, MG_RESPOND_MARKER "=1; Path=/survey; HttpOnly; SameSite=Lax; Max-Age=86400%s",
@@ -454,27 +454,16 @@ enum MHD_Result mg_handle_respond_page(struct mg_request *req)
     return ret;
 }
 
-/* Validates one answer against its item: a scale value, an option key, or
- * "dk" where allowed. */
-static bool answer_valid(const cJSON *def, const cJSON *item, const char *value)
+/* The length of the longest prefix of `s` of at most `max` bytes that does
+ * not cut a UTF-8 character (form fields are valid UTF-8), so a shortened
+ * field echoed in a message stays valid UTF-8. */
+static int utf8_prefix(const char *s, size_t max)
 {
-    if (strcmp(value, "dk") == 0)
-        return bool_field(item, "dont_know", false);
-    if (strcmp(str_field(item, "type"), "choice") == 0) {
-        const cJSON *opt;
-        cJSON_ArrayForEach(opt, cJSON_GetObjectItemCaseSensitive(item, "options"))
-            if (strcmp(str_field(opt, "key"), value) == 0)
-                return true;
-        return false;
-    }
-    const cJSON *pt;
-    cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(scale_of(def, item), "points")) {
-        char v[16];
-        snprintf(v, sizeof v, "%d", cJSON_GetObjectItemCaseSensitive(pt, "value")->valueint);
-        if (strcmp(v, value) == 0)
-            return true;
-    }
-    return false;
+    size_t n = strnlen(s, max);
+    if (s[n] != '\0')
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    return (int)n;
 }
 
 static bool csrf_ok(struct mg_request *req, const struct mg_rsession *s)
@@ -523,12 +512,13 @@ enum MHD_Result mg_handle_respond_page_post(struct mg_request *req)
             cJSON_ArrayForEach(item, items_of(s.definition)) if (strcmp(str_field(item, "key"), k + 2) == 0)
                 found = item;
         if (!found || strcmp(str_field(found, "area"), akey) != 0) {
-            snprintf(msg, sizeof msg, "\"%.80s\" is not a question on this page.", k);
+            snprintf(msg, sizeof msg, "\"%.*s\" is not a question on this page.", utf8_prefix(k, 80), k);
             ret = mg_page_notice(req, 400, lang, mg_t(lang, MSG_ERROR_TITLE), msg);
             goto done;
         }
-        if (!answer_valid(s.definition, found, req->form.pairs[i].value)) {
-            snprintf(msg, sizeof msg, "The answer to \"%.64s\" is not one of its choices.", k + 2);
+        if (!mg_score_answer_valid(s.definition, found, req->form.pairs[i].value)) {
+            snprintf(msg, sizeof msg, "The answer to \"%.*s\" is not one of its choices.", utf8_prefix(k + 2, 64),
+                     k + 2);
             ret = mg_page_notice(req, 400, lang, mg_t(lang, MSG_ERROR_TITLE), msg);
             goto done;
         }

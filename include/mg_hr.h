@@ -1,0 +1,37 @@
+/* mg_hr.h: what the dashboard's export, report and paper pages
+ * (handlers/hr_*.c) share: the page shell with the user bar, path ids,
+ * and the download links the overview and drill-down pages show. */
+#ifndef MG_HR_H
+#define MG_HR_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mg_i18n.h"
+
+struct mg_buf;
+struct mg_request;
+
+/* The {id} path parameter, or 0 when it is not a positive integer. */
+int64_t mg_hr_path_id(struct mg_request *req);
+
+/* Opens a dashboard page in `b`: the shell with the user bar, the
+ * dashboard's stylesheet or `stylesheet` when not NULL. `self` is the
+ * page's address with its query (for the language links). */
+void mg_hr_page_open(struct mg_buf *b, struct mg_request *req, enum mg_lang lang, const char *title,
+                     const char *self, const char *stylesheet);
+
+/* A page with a heading and a paragraph in the dashboard's shell. */
+enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum mg_lang lang, enum mg_msg title,
+                             const char *text);
+
+/* The download section of a round's overview (`unit` NULL) or of a unit's
+ * drill-down: indicators as CSV, CSV for Swedish/Norwegian Excel, Excel
+ * and JSON for `role` ("all", "staff", "manager") in `lang`; with `admin`
+ * also the research microdata (k: the round's minimum group size); with
+ * `overview` also the links to the annual report and paper entry. */
+void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
+                          bool admin, bool overview, int k);
+
+#endif

@@ -1,0 +1,57 @@
+/* mg_paper.h: the paper channel: what an analyst needs to type in a
+ * filled-in paper questionnaire, and storing it with channel 'paper'.
+ *
+ * A paper response is stored exactly like a web submission of the same
+ * round (open rounds directly, anonymous rounds through anonymous_queue),
+ * never with a pseudonym, an invitation or the analyst who typed it in.
+ * Pseudonymous rounds take no paper responses: each of their responses
+ * belongs to one invitation. */
+#ifndef MG_PAPER_H
+#define MG_PAPER_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mg_error.h"
+
+struct mg_db_conn;
+struct mg_score;
+
+struct mg_paper_round {
+    int64_t id;
+    char name[256];
+    char mode[16];
+    bool accepting;                      /* open, and before its closing time */
+    int k;
+    int64_t staff_survey, manager_survey; /* 0: the round has none for that role */
+};
+
+/* Round `round_id`; MG_ERR_NOT_FOUND or MG_ERR_UNAVAILABLE. */
+enum mg_error mg_paper_round(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_round *out);
+
+/* The units of the round's part of the tree in tree order: code, name,
+ * depth (1 for the top). NULL on a database error; PQclear it. */
+PGresult *mg_paper_units(struct mg_db_conn *conn, int64_t round_id);
+
+/* Responses stored in the round, of them on paper, and anonymous ones
+ * still waiting in the queue (of them on paper). */
+struct mg_paper_counts {
+    long long responses, paper, queued, queued_paper;
+};
+enum mg_error mg_paper_counts(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_counts *out);
+
+/* Stores one paper response to round `round_id` for unit `unit_code` and
+ * role `role` ("staff" | "manager"), scored as `score`, and audits it
+ * (action response.paper; the detail names round, unit and role, never an
+ * answer) for HR user `user_id` / `actor`, in one transaction. Sets
+ * *queued when it waits in the anonymous queue. Errors: MG_ERR_NOT_FOUND
+ * (no such round), MG_ERR_CONFLICT (a pseudonymous round),
+ * MG_ERR_ROUND_CLOSED, MG_ERR_INVALID_INPUT (unit outside the round, or no
+ * survey for the role; `msg` says which), MG_ERR_UNAVAILABLE. */
+enum mg_error mg_paper_store(struct mg_db_conn *conn, int64_t round_id, const char *unit_code,
+                             const char *role, const struct mg_score *score, int64_t user_id,
+                             const char *actor, bool *queued, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,126 @@
+/* hr_common.c: the page shell, path ids and download links shared by the
+ * dashboard's export, report and paper pages (mg_hr.h). */
+#include "mg_hr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mg_auth.h"
+#include "mg_buf.h"
+#include "mg_http.h"
+#include "mg_page.h"
+
+int64_t mg_hr_path_id(struct mg_request *req)
+{
+    const char *s = mg_params_get(&req->params, "id");
+    char *end;
+    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
+        return 0;
+    long long v = strtoll(s, &end, 10);
+    return *end ? 0 : v;
+}
+
+void mg_hr_page_open(struct mg_buf *b, struct mg_request *req, enum mg_lang lang, const char *title,
+                     const char *self, const char *stylesheet)
+{
+    struct mg_buf h = {0};
+    struct mg_page_opts o = {stylesheet ? stylesheet : "/static/css/dashboard.css", NULL, true, true};
+    if (req->has_user) {
+        char who[200];
+        snprintf(who, sizeof who, mg_t(lang, MSG_HR_LOGGED_IN_AS), req->user.login);
+        mg_buf_puts(&h, "<div class=\"userbar\"><a href=\"/hr\">");
+        mg_buf_html(&h, mg_t(lang, MSG_HR_BACK_TO_ROUNDS));
+        mg_buf_puts(&h, "</a><span>");
+        mg_buf_html(&h, who);
+        mg_buf_puts(&h, "</span><form method=\"post\" action=\"/hr/logout\">"
+                        "<input type=\"hidden\" name=\"csrf\" value=\"");
+        mg_buf_html(&h, req->user.csrf.text);
+        mg_buf_puts(&h, "\"><button type=\"submit\">");
+        mg_buf_html(&h, mg_t(lang, MSG_HR_LOGOUT));
+        mg_buf_puts(&h, "</button></form></div>");
+        o.header_html = h.data;
+    }
+    mg_page_open_with(b, lang, title, self, &o);
+    mg_buf_free(&h);
+}
+
+enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum mg_lang lang, enum mg_msg title,
+                             const char *text)
+{
+    struct mg_buf b = {0};
+    /* The language links go to /hr: the path may name what this user
+     * must not learn anything about. */
+    mg_hr_page_open(&b, req, lang, mg_t(lang, title), "/hr", NULL);
+    mg_buf_puts(&b, "<h1>");
+    mg_buf_html(&b, mg_t(lang, title));
+    mg_buf_puts(&b, "</h1>\n<p>");
+    mg_buf_html(&b, text);
+    mg_buf_puts(&b, "</p>\n<p><a href=\"/hr\">");
+    mg_buf_html(&b, mg_t(lang, MSG_HR_BACK_TO_ROUNDS));
+    mg_buf_puts(&b, "</a></p>\n");
+    mg_page_close(&b, lang);
+    return mg_page_reply(req, status, &b, lang, false, NULL);
+}
+
+static void put_link(struct mg_buf *b, const char *href_fmt_done, enum mg_lang lang, enum mg_msg label,
+                 const char *kind)
+{
+    mg_buf_printf(b, "<li><a href=\"%s\" data-download=\"%s\">%s</a></li>\n", href_fmt_done, kind,
+                  mg_t(lang, label));
+}
+
+void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
+                          bool admin, bool overview, int k)
+{
+    static const struct {
+        const char *format;
+        enum mg_msg label;
+    } ind[] = {{"csv", MSG_HRX_CSV}, {"csv-excel", MSG_HRX_CSV_EXCEL}, {"xlsx", MSG_HRX_XLSX}, {"json", MSG_HRX_JSON}};
+    static const struct {
+        const char *format;
+        enum mg_msg label;
+    } md[] = {{"csv", MSG_HRX_MD_CSV}, {"codebook", MSG_HRX_MD_CODEBOOK}, {"sav", MSG_HRX_MD_SAV}};
+    struct mg_buf u = {0};
+    char href[400], s[600];
+    const char *lc = mg_lang_code(lang);
+
+    /* Unit codes are [A-Za-z0-9_.-]: safe in a query as they are. */
+    if (unit) {
+        mg_buf_puts(&u, "&amp;unit=");
+        mg_buf_html(&u, unit);
+    }
+    mg_buf_printf(b, "<section class=\"downloads\" aria-labelledby=\"downloads-h\">\n<h2 id=\"downloads-h\">%s</h2>\n"
+                     "<p>%s %s</p>\n<ul class=\"download-list\">\n",
+                  mg_t(lang, MSG_HRX_DOWNLOADS), mg_t(lang, MSG_HRX_DOWNLOADS_INTRO), mg_t(lang, MSG_HRX_LOGGED));
+    for (size_t i = 0; i < sizeof ind / sizeof ind[0]; i++) {
+        snprintf(href, sizeof href, "/hr/rounds/%lld/export?format=%s&amp;role=%s&amp;lang=%s%s", (long long)round,
+                 ind[i].format, role, lc, u.data ? u.data : "");
+        put_link(b, href, lang, ind[i].label, ind[i].format);
+    }
+    mg_buf_puts(b, "</ul>\n");
+    if (admin) {
+        snprintf(s, sizeof s, mg_t(lang, MSG_HRX_MICRODATA_INTRO), k);
+        mg_buf_printf(b, "<h3>%s</h3>\n<p>", mg_t(lang, MSG_HRX_MICRODATA));
+        mg_buf_html(b, s);
+        mg_buf_puts(b, "</p>\n<ul class=\"download-list\">\n");
+        for (size_t i = 0; i < sizeof md / sizeof md[0]; i++) {
+            char kind[32];
+            snprintf(href, sizeof href, "/hr/rounds/%lld/microdata?format=%s&amp;lang=%s", (long long)round,
+                     md[i].format, lc);
+            snprintf(kind, sizeof kind, "microdata-%s", md[i].format);
+            put_link(b, href, lang, md[i].label, kind);
+        }
+        mg_buf_puts(b, "</ul>\n");
+    }
+    if (overview) {
+        mg_buf_printf(b, "<h3>%s</h3>\n<ul class=\"download-list\">\n", mg_t(lang, MSG_HRX_MORE));
+        snprintf(href, sizeof href, "/hr/rounds/%lld/report?lang=%s", (long long)round, lc);
+        mg_buf_printf(b, "<li><a href=\"%s\" id=\"report-link\">%s</a></li>\n", href, mg_t(lang, MSG_HRX_REPORT_LINK));
+        snprintf(href, sizeof href, "/hr/rounds/%lld/paper?lang=%s", (long long)round, lc);
+        mg_buf_printf(b, "<li><a href=\"%s\" id=\"paper-link\">%s</a></li>\n", href, mg_t(lang, MSG_HRX_PAPER_LINK));
+        mg_buf_puts(b, "</ul>\n");
+    }
+    mg_buf_puts(b, "</section>\n");
+    mg_buf_free(&u);
+}
