@@ -117,3 +117,4 @@ clean:
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
+include tests/lint.mk

@@ -45,6 +45,7 @@ int mg_cli_indicators(int argc, char **argv);
 int mg_cli_anonymise(int argc, char **argv);
 int mg_cli_demo(int argc, char **argv);
 int mg_cli_export(int argc, char **argv);
+int mg_cli_audit(int argc, char **argv);
 
 extern const char mg_cli_serve_usage[];
 extern const char mg_cli_migrate_usage[];
@@ -60,5 +61,6 @@ extern const char mg_cli_indicators_usage[];
 extern const char mg_cli_anonymise_usage[];
 extern const char mg_cli_demo_usage[];
 extern const char mg_cli_export_usage[];
+extern const char mg_cli_audit_usage[];
 
 #endif

@@ -5,10 +5,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mg_proxy.h"
+
 #define MG_CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
 #define MG_CONFIG_DEFAULT_THREADS 4
 #define MG_CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+#define MG_CONFIG_DEFAULT_MAX_UPLOAD (16 * 1024 * 1024)
 #define MG_CONFIG_DEFAULT_MAX_CONNECTIONS 512
+#define MG_CONFIG_DEFAULT_MAX_PER_CLIENT 64
 #define MG_CONFIG_DEFAULT_TIMEOUT 30
 #define MG_CONFIG_DEFAULT_SCHEDULER_MS 15000
 
@@ -21,11 +25,20 @@ struct mg_config {
     char *web_root;             /* static files; default data_dir/web */
     unsigned int threads;       /* worker threads of the HTTP server */
     size_t max_body;            /* largest request body accepted, bytes */
+    size_t max_upload;          /* largest multipart body (file upload), bytes */
     unsigned int max_connections;
+    unsigned int max_per_client; /* open connections from one IP address */
     unsigned int timeout;       /* idle connection timeout, seconds */
     unsigned int scheduler_ms;  /* pause between scheduler passes */
     bool tls_proxy;             /* behind a TLS proxy: cookies are Secure */
     char *public_url;           /* base of links in invitations */
+    /* MOGNAD_TRUSTED_PROXIES: peers whose X-Forwarded-* (and SSO header)
+     * are believed; none by default. */
+    struct mg_proxy_net trusted_proxies[MG_PROXY_MAX];
+    size_t n_trusted_proxies;
+    char sso_header[65];        /* MOGNAD_SSO_HEADER, "" when off */
+    bool local_passwords;       /* MOGNAD_LOCAL_PASSWORDS (default 1) */
+    char *database_url_ro;      /* MOGNAD_DATABASE_URL_RO, NULL when unset */
 };
 
 /* A function like getenv(3); tests pass their own. */

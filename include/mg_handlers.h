@@ -51,6 +51,25 @@ enum MHD_Result mg_handle_respond_submit(struct mg_request *req);
 enum MHD_Result mg_handle_respond_profile(struct mg_request *req);
 
 /* ---- round management and the audit log (dashboard) ---- */
+/* handlers/hr_manage.c: rounds and series in the browser (analysts) */
+enum MHD_Result mg_handle_hr_manage(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_round_create(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_series_create(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_round(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_open(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_close_confirm(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_close(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_links(struct mg_request *req);
+enum MHD_Result mg_handle_hr_manage_register(struct mg_request *req);
+/* handlers/hr_audit.c: the audit log (admins) */
+enum MHD_Result mg_handle_hr_audit(struct mg_request *req);
 /* ---- exports, annual report and paper channel (dashboard) ---- */
+/* handlers/hr_export.c, hr_report.c, hr_paper.c */
+enum MHD_Result mg_handle_hr_export(struct mg_request *req);
+enum MHD_Result mg_handle_hr_microdata(struct mg_request *req);
+enum MHD_Result mg_handle_hr_report(struct mg_request *req);
+enum MHD_Result mg_handle_hr_blank(struct mg_request *req);
+enum MHD_Result mg_handle_hr_paper(struct mg_request *req);
+enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req);
 
 #endif

@@ -27,6 +27,16 @@ struct mg_server {
     char *web_root_real;        /* realpath of cfg->web_root, or NULL */
     unsigned short port;        /* the port actually bound */
     volatile int active;        /* requests between first call and completion */
+    volatile int connections;   /* open connections (MOGNAD_MAX_CONNECTIONS) */
+};
+
+/* The file of a multipart/form-data body (the first part with a file
+ * name). Its bytes may be personal data (an HR register): never logged,
+ * wiped before they are freed. */
+struct mg_upload {
+    char *data;                 /* NUL-terminated; NULL when no file came */
+    size_t len, cap;
+    bool present;               /* a part with a non-empty file name came */
 };
 
 /* One request, from libmicrohttpd's first call to its completion callback. */
@@ -43,6 +53,10 @@ struct mg_request {
     char *body;
     size_t body_len, body_cap;
     bool body_too_large;
+    struct MHD_PostProcessor *pp; /* multipart routes only, until dispatch */
+    struct mg_upload upload;    /* multipart routes: the uploaded file */
+    size_t body_seen;           /* raw multipart bytes, for the limit */
+    bool bad_multipart;         /* malformed or over the field limits */
     bool bad_query;             /* the query string did not decode */
     bool html;                  /* errors as HTML pages rather than JSON */
     bool replied;
@@ -51,6 +65,11 @@ struct mg_request {
     struct timespec started;
     struct mg_user user;        /* the HR user, on routes that need one */
     bool has_user;
+    /* Set once per request from the TCP peer (see MOGNAD_TRUSTED_PROXIES). */
+    bool peer_trusted;          /* the peer is a trusted reverse proxy */
+    bool secure;                /* cookies get Secure (TLS proxy or X-Forwarded-Proto) */
+    char client[64];            /* the client address (forwarded when trusted); never logged */
+    char set_cookie[200];       /* a session cookie made by single sign-on, sent with the reply */
 };
 
 /* Starts the daemon described by `srv->cfg`; 0 on success. */
@@ -85,8 +104,14 @@ enum MHD_Result mg_reply_redirect(struct mg_request *req, const char *location);
 /* A request header, or NULL. */
 const char *mg_request_header(struct mg_request *req, const char *name);
 
-/* The client's address as text (for throttling; never stored in clear). */
+/* The client's address as text (for throttling; never stored in clear):
+ * the TCP peer, or when that is a trusted proxy the client it names in
+ * X-Forwarded-For. */
 void mg_request_client(struct mg_request *req, char *out, size_t outlen);
+
+/* The HR login a trusted proxy asserts in MOGNAD_SSO_HEADER, or NULL (no
+ * header configured, the peer is not a trusted proxy, or no header). */
+const char *mg_request_sso_login(struct mg_request *req);
 
 /* Adds the headers every response carries. */
 void mg_http_add_security_headers(struct MHD_Response *resp);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,10 +26,19 @@ const char mg_config_help[] =
     "  MOGNAD_WEB_ROOT         static files (default MOGNAD_DATA_DIR/web)\n"
     "  MOGNAD_THREADS          HTTP worker threads (default 4)\n"
     "  MOGNAD_MAX_BODY         largest request body in bytes (default 1048576)\n"
+    "  MOGNAD_MAX_UPLOAD       largest file upload (an HR register) in bytes (default 16777216)\n"
     "  MOGNAD_MAX_CONNECTIONS  open connections accepted at once (default 512)\n"
+    "  MOGNAD_MAX_PER_CLIENT   open connections from one IP address (default 64; behind a\n"
+    "                          reverse proxy every client is the proxy: raise it there)\n"
     "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n"
     "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n"
     "  MOGNAD_TLS_PROXY        1 when behind a TLS reverse proxy: cookies get Secure\n"
+    "  MOGNAD_TRUSTED_PROXIES  comma-separated addresses/CIDRs of reverse proxies whose\n"
+    "                          X-Forwarded-For/-Proto are believed (default none)\n"
+    "  MOGNAD_SSO_HEADER       header naming the HR user's login, set by a trusted proxy\n"
+    "                          after single sign-on, e.g. X-Remote-User (default off)\n"
+    "  MOGNAD_LOCAL_PASSWORDS  0 switches HR password login off (default 1)\n"
+    "  MOGNAD_DATABASE_URL_RO  read replica for dashboard, indicators and export reads\n"
     "  MOGNAD_PUBLIC_URL       base of links in invitations (default http://MOGNAD_LISTEN)\n"
     "  MOGNAD_ACCESSIBILITY_CONTACT  where the accessibility statement sends reports\n"
     "  MOGNAD_SENDMAIL         program for invite/remind --sendmail (default /usr/sbin/sendmail)\n";
@@ -181,6 +191,19 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
         cfg->max_body = n;
     }
 
+    /* File uploads (routes flagged MG_ROUTE_MULTIPART: HR registers) have
+     * their own, larger limit; every other route keeps max_body. */
+    cfg->max_upload = MG_CONFIG_DEFAULT_MAX_UPLOAD;
+    v = get("MOGNAD_MAX_UPLOAD");
+    if (v && *v) {
+        if (parse_uint(v, 1024, 1024UL * 1024 * 1024, &n) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_MAX_UPLOAD: \"%s\" is not a byte count from 1024 to 1073741824", v);
+            return -1;
+        }
+        cfg->max_upload = n;
+    }
+
     cfg->max_connections = MG_CONFIG_DEFAULT_MAX_CONNECTIONS;
     v = get("MOGNAD_MAX_CONNECTIONS");
     if (v && *v) {
@@ -190,6 +213,17 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             return -1;
         }
         cfg->max_connections = (unsigned int)n;
+    }
+
+    cfg->max_per_client = MG_CONFIG_DEFAULT_MAX_PER_CLIENT;
+    v = get("MOGNAD_MAX_PER_CLIENT");
+    if (v && *v) {
+        if (parse_uint(v, 1, 100000, &n) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_MAX_PER_CLIENT: \"%s\" is not a number from 1 to 100000", v);
+            return -1;
+        }
+        cfg->max_per_client = (unsigned int)n;
     }
 
     cfg->timeout = MG_CONFIG_DEFAULT_TIMEOUT;
@@ -220,6 +254,52 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             return -1;
         }
         cfg->tls_proxy = strcmp(v, "1") == 0;
+    }
+
+    v = get("MOGNAD_TRUSTED_PROXIES");
+    if (v && *v) {
+        char bad[80] = "";
+        if (mg_proxy_parse_list(v, cfg->trusted_proxies, MG_PROXY_MAX, &cfg->n_trusted_proxies, bad,
+                                sizeof bad) != 0) {
+            snprintf(err, errlen,
+                     "MOGNAD_TRUSTED_PROXIES: \"%s\" is not an address or network such as 10.0.0.5, "
+                     "10.0.0.0/8 or fd00::/8 (at most %d, comma-separated)", bad, MG_PROXY_MAX);
+            return -1;
+        }
+    }
+
+    v = get("MOGNAD_SSO_HEADER");
+    if (v && *v) {
+        size_t len = strlen(v);
+        if (len >= sizeof cfg->sso_header || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                       "0123456789-") != len ||
+            strncasecmp(v, "X-Forwarded-", 12) == 0 || strcasecmp(v, "Cookie") == 0 ||
+            strcasecmp(v, "Host") == 0) {
+            snprintf(err, errlen, "MOGNAD_SSO_HEADER: \"%s\" is not a header name such as X-Remote-User "
+                                  "(letters, digits and -, at most 64)", v);
+            return -1;
+        }
+        if (cfg->n_trusted_proxies == 0) {
+            snprintf(err, errlen, "MOGNAD_SSO_HEADER: needs MOGNAD_TRUSTED_PROXIES (the header is "
+                                  "believed only from a trusted proxy)");
+            return -1;
+        }
+        memcpy(cfg->sso_header, v, len + 1);
+    }
+
+    cfg->local_passwords = true;
+    v = get("MOGNAD_LOCAL_PASSWORDS");
+    if (v && *v) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(err, errlen, "MOGNAD_LOCAL_PASSWORDS: \"%s\" must be 0 or 1", v);
+            return -1;
+        }
+        cfg->local_passwords = strcmp(v, "1") == 0;
+        if (!cfg->local_passwords && !cfg->sso_header[0]) {
+            snprintf(err, errlen, "MOGNAD_LOCAL_PASSWORDS: 0 needs MOGNAD_SSO_HEADER (otherwise "
+                                  "nobody could log in to the HR pages)");
+            return -1;
+        }
     }
 
     v = get("DATABASE_URL");
@@ -264,6 +344,13 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             snprintf(cfg->web_root, len, "%s/web", cfg->data_dir);
     }
 
+    v = get("MOGNAD_DATABASE_URL_RO");
+    if (v && *v && !(cfg->database_url_ro = strdup(v))) {
+        mg_config_free(cfg);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
     if (!cfg->key_file || !cfg->data_dir || !cfg->web_root || !cfg->public_url ||
         (v = get("DATABASE_URL"), v && *v && !cfg->database_url)) {
         mg_config_free(cfg);
@@ -280,5 +367,7 @@ void mg_config_free(struct mg_config *cfg)
     free(cfg->data_dir);
     free(cfg->web_root);
     free(cfg->public_url);
+    free(cfg->database_url_ro);
+    cfg->database_url_ro = NULL;
     cfg->database_url = cfg->key_file = cfg->data_dir = cfg->web_root = cfg->public_url = NULL;
 }

@@ -19,6 +19,7 @@
 #include "mg_html.h"
 #include "mg_json.h"
 #include "mg_log.h"
+#include "mg_proxy.h"
 
 /* Longest raw path accepted before answering 414. */
 #define MG_HTTP_MAX_URL 2048
@@ -50,6 +51,10 @@ enum MHD_Result mg_reply_response(struct mg_request *req, unsigned int status,
                                   struct MHD_Response *resp, uint64_t bytes)
 {
     mg_http_add_security_headers(resp);
+    if (req->set_cookie[0]) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, req->set_cookie);
+        sodium_memzero(req->set_cookie, sizeof req->set_cookie);
+    }
     req->replied = true;
     req->status = status;
     req->bytes = bytes;
@@ -174,17 +179,53 @@ static bool content_type_is(struct mg_request *req, const char *type)
 
 void mg_request_client(struct mg_request *req, char *out, size_t outlen)
 {
+    snprintf(out, outlen, "%s", req->client[0] ? req->client : "-");
+}
+
+/* The client address, whether the peer is a trusted proxy, and whether
+ * cookies are Secure: X-Forwarded-For and X-Forwarded-Proto count only when
+ * the TCP peer is in MOGNAD_TRUSTED_PROXIES. */
+static void resolve_peer(struct mg_request *req)
+{
+    const struct mg_config *cfg = req->srv->cfg;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, outlen, "-");
+    snprintf(req->client, sizeof req->client, "-");
+    req->secure = cfg->tls_proxy;
     if (!ci || !ci->client_addr)
         return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-                  (socklen_t)outlen);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
-                  (socklen_t)outlen);
+    req->peer_trusted = mg_proxy_match_sockaddr(cfg->trusted_proxies, cfg->n_trusted_proxies,
+                                                ci->client_addr, req->client, sizeof req->client);
+    if (!req->peer_trusted)
+        return;
+    const char *xff = mg_request_header(req, "X-Forwarded-For");
+    if (xff)
+        mg_proxy_forwarded_client(cfg->trusted_proxies, cfg->n_trusted_proxies, xff, req->client,
+                                  sizeof req->client);
+    const char *proto = mg_request_header(req, "X-Forwarded-Proto");
+    if (proto && strcasecmp(proto, "https") == 0)
+        req->secure = true;
+}
+
+const char *mg_request_sso_login(struct mg_request *req)
+{
+    if (!req->peer_trusted || !req->srv->cfg->sso_header[0])
+        return NULL;
+    const char *v = mg_request_header(req, req->srv->cfg->sso_header);
+    return v && *v ? v : NULL;
+}
+
+/* A session for the user a trusted proxy names, its cookie sent with the
+ * reply; MG_ERR_UNAUTHORISED when no enabled user has that login. */
+static enum mg_error sso_session(struct mg_request *req, struct mg_db_conn *conn, const char *login)
+{
+    struct mg_token token;
+    enum mg_error err = mg_auth_sso(conn, login, &req->user, &token);
+    if (err == MG_OK)
+        snprintf(req->set_cookie, sizeof req->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                 MG_AUTH_COOKIE, token.text, req->secure ? "; Secure" : "");
+    sodium_memzero(&token, sizeof token);
+    return err;
 }
 
 /* The role a route needs, from its flags. */
@@ -201,16 +242,21 @@ static enum mg_role route_role(unsigned int flags)
 
 /* Session, role and CSRF checks for routes that need an HR user. Returns
  * true when it answered (401, 403, 503). */
-static bool check_user(struct mg_request *req, enum MHD_Result *ret)
+/* The session and role part of check_user; true when a reply was queued. */
+static bool check_session(struct mg_request *req, enum MHD_Result *ret)
 {
     enum mg_role need = route_role(req->route->flags);
-    if (need == MG_ROLE_NONE)
+    if (need == MG_ROLE_NONE || req->has_user)
         return false;
     const char *cookie = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, MG_AUTH_COOKIE);
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     enum mg_error err = MG_ERR_UNAVAILABLE;
     if (conn) {
         err = mg_auth_session(conn, cookie, &req->user);
+        const char *sso = mg_request_sso_login(req);
+        /* Single sign-on: the proxy's word decides who this is. */
+        if (sso && (err == MG_ERR_UNAUTHORISED || (err == MG_OK && strcmp(req->user.login, sso) != 0)))
+            err = sso_session(req, conn, sso);
         mg_db_release(req->srv->db, conn);
     }
     if (err == MG_ERR_UNAUTHORISED && (req->route->flags & MG_ROUTE_HTML)) {
@@ -227,6 +273,15 @@ static bool check_user(struct mg_request *req, enum MHD_Result *ret)
         *ret = mg_reply_error(req, MG_ERR_FORBIDDEN, NULL, NULL);
         return true;
     }
+    return false;
+}
+
+static bool check_user(struct mg_request *req, enum MHD_Result *ret)
+{
+    if (route_role(req->route->flags) == MG_ROLE_NONE)
+        return false;
+    if (check_session(req, ret))
+        return true;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         const char *given = mg_request_header(req, "X-CSRF-Token");
         if (!given)
@@ -241,6 +296,120 @@ static bool check_user(struct mg_request *req, enum MHD_Result *ret)
     return false;
 }
 
+/* ---- multipart/form-data (routes flagged MG_ROUTE_MULTIPART) ----------
+ * libmicrohttpd's post processor parses the body as it arrives: the first
+ * part with a file name goes to req->upload, the other parts become
+ * req->form fields (so the CSRF check reads "csrf" as for urlencoded
+ * forms). The whole raw body counts against MOGNAD_MAX_UPLOAD. */
+
+/* Text fields of a multipart form: few and short. */
+#define MG_HTTP_MAX_MULTIPART_FIELDS (64 * 1024)
+
+/* Appends `size` bytes to `*buf` (NUL-terminated); false when out of memory. */
+static bool grow_append(char **buf, size_t *len, size_t *cap, const char *data, size_t size)
+{
+    if (*len + size + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < *len + size + 1)
+            c *= 2;
+        char *nb = malloc(c);
+        if (!nb)
+            return false;
+        if (*buf) {
+            memcpy(nb, *buf, *len);
+            sodium_memzero(*buf, *cap); /* may hold an uploaded register */
+            free(*buf);
+        }
+        *buf = nb;
+        *cap = c;
+    }
+    if (size)
+        memcpy(*buf + *len, data, size);
+    *len += size;
+    (*buf)[*len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_multipart(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *filename, const char *content_type,
+                                    const char *transfer_encoding, const char *data, uint64_t off,
+                                    size_t size)
+{
+    struct mg_request *req = cls;
+    (void)kind, (void)content_type, (void)transfer_encoding;
+
+    if (filename) {
+        if (!filename[0])
+            return MHD_YES; /* a file input left empty: no file chosen */
+        /* A second file with content makes the request ambiguous. */
+        if (off == 0 && req->upload.len > 0) {
+            req->bad_multipart = true;
+            return MHD_NO;
+        }
+        req->upload.present = true;
+        if (!grow_append(&req->upload.data, &req->upload.len, &req->upload.cap, data ? data : "", size))
+            return MHD_NO;
+        return MHD_YES;
+    }
+    /* A text field; its value may come in several pieces (off > 0). */
+    size_t total = 0;
+    for (size_t i = 0; i < req->form.n; i++)
+        total += strlen(req->form.pairs[i].key) + strlen(req->form.pairs[i].value);
+    if (total + size + strlen(key) > MG_HTTP_MAX_MULTIPART_FIELDS || (size && memchr(data, '\0', size))) {
+        req->bad_multipart = true;
+        return MHD_NO;
+    }
+    struct mg_form_pair *last = req->form.n ? &req->form.pairs[req->form.n - 1] : NULL;
+    if (off > 0 && last && strcmp(last->key, key) == 0) {
+        size_t vl = strlen(last->value);
+        char *nv = realloc(last->value, vl + size + 1);
+        if (!nv)
+            return MHD_NO;
+        if (size)
+            memcpy(nv + vl, data, size);
+        nv[vl + size] = '\0';
+        last->value = nv;
+        return MHD_YES;
+    }
+    struct mg_form_pair *np;
+    if (req->form.n >= MG_FORM_MAX_PAIRS ||
+        !(np = realloc(req->form.pairs, (req->form.n + 1) * sizeof *np))) {
+        req->bad_multipart = true;
+        return MHD_NO;
+    }
+    req->form.pairs = np;
+    np[req->form.n].key = strdup(key);
+    np[req->form.n].value = malloc(size + 1);
+    if (!np[req->form.n].key || !np[req->form.n].value) {
+        free(np[req->form.n].key);
+        free(np[req->form.n].value);
+        return MHD_NO;
+    }
+    if (size)
+        memcpy(np[req->form.n].value, data, size);
+    np[req->form.n].value[size] = '\0';
+    req->form.n++;
+    return MHD_YES;
+}
+
+/* Finishes the multipart body: false when it was malformed. */
+static bool finish_multipart(struct mg_request *req)
+{
+    bool ok = MHD_destroy_post_processor(req->pp) == MHD_YES && !req->bad_multipart;
+    req->pp = NULL;
+    for (size_t i = 0; ok && i < req->form.n; i++)
+        ok = mg_utf8_valid(req->form.pairs[i].key, strlen(req->form.pairs[i].key)) &&
+             mg_utf8_valid(req->form.pairs[i].value, strlen(req->form.pairs[i].value));
+    return ok;
+}
+
+/* The largest body the route takes. */
+static size_t body_limit(const struct mg_request *req)
+{
+    return req->route && (req->route->flags & MG_ROUTE_MULTIPART) ? req->srv->cfg->max_upload
+                                                                   : req->srv->cfg->max_body;
+}
+
 /* Parses the body by Content-Type and the route's flags, then runs the
  * handler. Every client error is answered here. */
 static enum MHD_Result dispatch(struct mg_request *req)
@@ -249,7 +418,10 @@ static enum MHD_Result dispatch(struct mg_request *req)
     if (req->body_too_large)
         return mg_reply_error(req, MG_ERR_BODY_TOO_LARGE, NULL, NULL);
 
-    if (req->body_len > 0) {
+    if (req->pp) {
+        if (!finish_multipart(req))
+            return mg_reply_error(req, MG_ERR_BAD_FORM, NULL, NULL);
+    } else if (req->body_len > 0) {
         unsigned int flags = req->route->flags;
         if ((flags & MG_ROUTE_JSON_BODY) && content_type_is(req, "application/json")) {
             req->json = mg_json_parse_body(req->body, req->body_len, MG_HTTP_MAX_JSON_DEPTH);
@@ -300,15 +472,22 @@ static bool first_call(struct mg_request *req, const char *url, enum MHD_Result 
     case MG_ROUTE_METHOD_NOT_ALLOWED: {
         static const char body[] =
             "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"This method is not allowed here.\"}}";
+        /* Browser routes get the HTML error page, the API the JSON shape. */
+        char *page = req->html ? mg_html_error_page(405, mg_error_message(MG_ERR_METHOD_NOT_ALLOWED)) : NULL;
+        size_t len = page ? strlen(page) : sizeof body - 1;
         struct MHD_Response *resp =
-            MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+            (req->html && !page) ? NULL
+            : MHD_create_response_from_buffer(len, page ? (void *)page : (void *)body,
+                                              page ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+        free(page);
         if (!resp) {
             *ret = MHD_NO;
             return true;
         }
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        *ret = mg_reply_response(req, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof body - 1);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                req->html ? "text/html; charset=utf-8" : "application/json");
+        *ret = mg_reply_response(req, MHD_HTTP_METHOD_NOT_ALLOWED, resp, len);
         MHD_destroy_response(resp);
         return true;
     }
@@ -321,8 +500,21 @@ static bool first_call(struct mg_request *req, const char *url, enum MHD_Result 
         char *end;
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
-        if (errno || *end || n > req->srv->cfg->max_body) {
+        if (errno || *end || n > body_limit(req)) {
             *ret = mg_reply_error(req, MG_ERR_BODY_TOO_LARGE, NULL, NULL);
+            return true;
+        }
+    }
+    if ((req->route->flags & MG_ROUTE_MULTIPART) && content_type_is(req, "multipart/form-data")) {
+        /* Uploads are large: only a signed-in user with the route's role
+         * may make the server hold one (the CSRF token, a form field, is
+         * checked once the body is in). */
+        if (check_session(req, ret))
+            return true;
+        /* NULL when the Content-Type has no usable boundary. */
+        req->pp = MHD_create_post_processor(req->conn, 64 * 1024, on_multipart, req);
+        if (!req->pp) {
+            *ret = mg_reply_error(req, MG_ERR_BAD_FORM, NULL, NULL);
             return true;
         }
     }
@@ -352,6 +544,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         req->path = strdup(url);
         if (!req->path)
             return MHD_NO;
+        resolve_peer(req);
         if (first_call(req, url, &ret))
             return ret;
         return MHD_YES;
@@ -368,6 +561,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         if (req->body_too_large)
             return MHD_YES;
+        if (req->pp) {
+            /* Multipart: parsed as it arrives, nothing buffered raw. A
+             * malformed body is answered 400 at dispatch. */
+            req->body_seen += n;
+            if (req->body_seen > body_limit(req))
+                req->body_too_large = true;
+            else if (!req->bad_multipart &&
+                     MHD_post_process(req->pp, upload_data, n) != MHD_YES)
+                req->bad_multipart = true;
+            return MHD_YES;
+        }
         if (req->body_len + n > srv->cfg->max_body) {
             req->body_too_large = true;
             free(req->body);
@@ -428,12 +632,47 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     free(req->path);
     free(req->body);
+    if (req->pp)
+        MHD_destroy_post_processor(req->pp);
+    if (req->upload.data) {
+        sodium_memzero(req->upload.data, req->upload.cap);
+        free(req->upload.data);
+    }
     mg_form_free(&req->query);
     mg_form_free(&req->form);
     cJSON_Delete(req->json);
     free(req);
     *con_cls = NULL;
     __atomic_sub_fetch(&srv->active, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Counts open connections for accept_policy. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct mg_server *srv = cls;
+    (void)conn;
+    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        __atomic_add_fetch(&srv->connections, 1, __ATOMIC_SEQ_CST);
+    else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        __atomic_sub_fetch(&srv->connections, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Refuses a connection beyond MOGNAD_MAX_CONNECTIONS by closing it at
+ * once. libmicrohttpd's own limit instead stops accepting, so the clients
+ * beyond it hang in the listen backlog; it stays as a backstop a little
+ * above ours (workers accepting at the same instant may each pass). */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct mg_server *srv = cls;
+    (void)addr;
+    (void)addrlen;
+    if ((unsigned int)__atomic_load_n(&srv->connections, __ATOMIC_SEQ_CST) < srv->cfg->max_connections)
+        return MHD_YES;
+    MG_LOG_CLIENT("connection limit (MOGNAD_MAX_CONNECTIONS=%u) reached: connection refused",
+                  srv->cfg->max_connections);
+    return MHD_NO;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -478,11 +717,13 @@ int mg_http_start(struct mg_server *srv)
                cfg->web_root ? cfg->web_root : "(unset)");
 
     srv->daemon = MHD_start_daemon(
-        flags, cfg->listen_port, NULL, NULL, on_request, srv,
+        flags, cfg->listen_port, accept_policy, srv, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + cfg->threads,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_client,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,

@@ -19,6 +19,7 @@ static const struct mg_cli_command commands[] = {
      mg_cli_indicators_usage},
     {"export", mg_cli_export, "export indicators (csv, xlsx, json) or research microdata (csv, sav)",
      mg_cli_export_usage},
+    {"audit", mg_cli_audit, "print the audit log, newest first", mg_cli_audit_usage},
     {"anonymise", mg_cli_anonymise, "remove the pseudonyms of a finished series", mg_cli_anonymise_usage},
     {"demo", mg_cli_demo, "fill an empty database with a demonstration organisation and rounds",
      mg_cli_demo_usage},

@@ -52,8 +52,28 @@ const struct mg_route mg_routes[] = {
     {"GET", "/hr/series/{id}/trend", mg_handle_hr_trend, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
 
     /* ---- round management and the audit log (dashboard) ---- */
+    /* Round management (analysts): forms posting with the session's CSRF
+     * token; the register upload is multipart (MOGNAD_MAX_UPLOAD). */
+    {"GET", "/hr/manage", mg_handle_hr_manage, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"POST", "/hr/manage/rounds", mg_handle_hr_manage_round_create, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"POST", "/hr/manage/series", mg_handle_hr_manage_series_create, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"GET", "/hr/manage/rounds/{id}", mg_handle_hr_manage_round, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"POST", "/hr/manage/rounds/{id}/open", mg_handle_hr_manage_open, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"GET", "/hr/manage/rounds/{id}/close", mg_handle_hr_manage_close_confirm, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"POST", "/hr/manage/rounds/{id}/close", mg_handle_hr_manage_close, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"POST", "/hr/manage/rounds/{id}/links", mg_handle_hr_manage_links, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"POST", "/hr/manage/rounds/{id}/register", mg_handle_hr_manage_register,
+     MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_MULTIPART},
+    /* The audit log (admins). */
+    {"GET", "/hr/audit", mg_handle_hr_audit, MG_ROUTE_HTML | MG_ROUTE_ADMIN},
 
     /* ---- exports, annual report and paper channel (dashboard) ---- */
+    {"GET", "/hr/rounds/{id}/export", mg_handle_hr_export, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
+    {"GET", "/hr/rounds/{id}/microdata", mg_handle_hr_microdata, MG_ROUTE_HTML | MG_ROUTE_ADMIN},
+    {"GET", "/hr/rounds/{id}/report", mg_handle_hr_report, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"GET", "/hr/rounds/{id}/paper", mg_handle_hr_paper, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"POST", "/hr/rounds/{id}/paper", mg_handle_hr_paper_post, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY},
+    {"GET", "/hr/surveys/{id}/paper", mg_handle_hr_blank, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
 
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,

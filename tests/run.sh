@@ -84,12 +84,23 @@ for b in $builds; do
     done
 done
 
-# Integration tests: the real server against the test database.
+# Integration tests: the real server against the test database. Under
+# ASan + UBSan every test that drives request handling runs again; those
+# that test the machine around the server (install, upgrade, backup, two
+# servers behind nginx, kill -9 and PostgreSQL restarts, slow clients,
+# valgrind, whole browser sessions) run against the normal build only, to
+# keep `make test` short. MOGNAD_ASAN_ALL=1 runs them all twice.
+normal_only="test_install test_upgrade test_backup test_scale test_faults test_slowclients
+             test_valgrind test_browser test_browser_report"
 for b in $builds; do
     bin=$top/$bd/mognad; [ "$b" = asan ] && bin=$top/$bd/asan/mognad
     for t in tests/integration/test_*.py; do
         [ -f "$t" ] || continue
         [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
+        name=$(basename "$t" .py)
+        if [ "$b" = asan ] && [ "${MOGNAD_ASAN_ALL:-0}" != 1 ] && [[ " $(echo $normal_only) " == *" $name "* ]]; then
+            continue
+        fi
         MOGNAD_BIN=$bin MOGNAD_BUILD=$b MG_RESULTS=$results "$py" "$t" || true
     done
 done
@@ -104,6 +115,18 @@ if [ -z "$only" ] || [[ bench == *"$only"* ]]; then
     else
         cat "$bench_log"
         printf '%-44s %3d passed, %d failed\n' "bench smoke" 0 1; record bench_smoke 0 1 0
+    fi
+fi
+
+# Lint: cppcheck over server/ (tests/lint.mk); one result, failed on any
+# finding.
+if [ -z "$only" ] || [[ lint == *"$only"* ]]; then
+    lint_log=$tmpdir/lint.log
+    if make --no-print-directory BUILD="$bd" lint >"$lint_log" 2>&1; then
+        printf '%-44s %3d passed, %d failed\n' "lint cppcheck" 1 0; record lint_cppcheck 1 0 0
+    else
+        cat "$lint_log"
+        printf '%-44s %3d passed, %d failed\n' "lint cppcheck" 0 1; record lint_cppcheck 0 1 0
     fi
 fi
 

@@ -74,6 +74,8 @@ int mg_cli_serve(int argc, char **argv)
     else
         mg_log(MG_LOG_INFO, "listening on http://%s:%u/", cfg.listen_host, srv.port);
 
+    if (cfg.database_url_ro)
+        mg_log(MG_LOG_WARN, "MOGNAD_DATABASE_URL_RO is not used yet: every read goes to DATABASE_URL");
     struct mg_scheduler *sched = mg_scheduler_start(srv.db, cfg.scheduler_ms);
     if (!sched)
         mg_log(MG_LOG_ERROR, "the scheduler could not start; rounds will not open or close on time");

@@ -446,7 +446,18 @@ static void roll_up(const struct tree *t, struct msum *atom, struct msum *sub, s
 }
 
 /* Loads round `id`: MG_QS_NONE when there is no such round. */
+/* Loads round `id`; `brief` (the overview) skips what the overview does
+ * not show: levels, base services and reliability. */
+static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r,
+                                  bool brief);
+
 static enum mg_qs round_load(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r)
+{
+    return round_load_what(conn, t, id, r, false);
+}
+
+static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r,
+                                  bool brief)
 {
     PGresult *res = NULL;
     enum mg_qs qs;
@@ -535,6 +546,8 @@ static enum mg_qs round_load(struct mg_db_conn *conn, const struct tree *t, int6
     PQclear(res);
     res = NULL;
 
+    if (brief)
+        goto sums_done;
     if ((qs = query_round(conn, &stmt_agg_levels, id, &res)) < 0)
         goto fail;
     for (int row = 0; row < PQntuples(res); row++) {
@@ -578,10 +591,19 @@ static enum mg_qs round_load(struct mg_db_conn *conn, const struct tree *t, int6
     PQclear(res);
     res = NULL;
 
+sums_done:
+    if (!r->alpha && !(r->alpha = calloc(1, sizeof *r->alpha)))
+        goto fail;
     roll_up(t, r->atom, r->sub, 2 * r->nm);
-    for (size_t m = 0; m < r->nm; m++)
-        if (suppress(t, r->k, r, m, NULL, &r->st[m * n * 6]) != 0)
+    for (size_t m = 0; m < r->nm; m++) {
+        if (brief && r->m[m].kind == M_SERVICE) {
+            /* Not loaded: hidden, so nothing unloaded can ever be shown. */
+            for (size_t i = 0; i < n * 6; i++)
+                r->st[m * n * 6 + i] = MG_PRIV_SMALL;
+        } else if (suppress(t, r->k, r, m, NULL, &r->st[m * n * 6]) != 0) {
             goto fail;
+        }
+    }
     return MG_QS_ROWS;
 
 fail:
@@ -962,6 +984,7 @@ static cJSON *reliability_json(const struct round *r)
             j++;
         }
         for (size_t x = 0; x < nitems; x++)
+            /* cppcheck-suppress uninitvar ; items[0..nitems) were all written above */
             consistent = consistent && items[x].n == total.n;
         cJSON *a;
         if (total.n < r->k) {
@@ -1123,7 +1146,7 @@ static enum mg_qs build_round(struct mg_db_conn *conn, struct ctx *c, const stru
 static enum mg_qs build_overview(struct mg_db_conn *conn, struct ctx *c, const struct tree *t)
 {
     struct round r;
-    enum mg_qs qs = round_load(conn, t, c->id, &r);
+    enum mg_qs qs = round_load_what(conn, t, c->id, &r, true);
     size_t viewer = MG_PRIV_NONE;
 
     if (qs == MG_QS_NONE)

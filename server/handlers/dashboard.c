@@ -17,6 +17,7 @@
 #include "mg_dashboard.h"
 #include "mg_db.h"
 #include "mg_handlers.h"
+#include "mg_hr.h"
 #include "mg_http.h"
 #include "mg_i18n.h"
 #include "mg_indicators.h"
@@ -220,7 +221,13 @@ static void page_open(struct page *p, const char *title, const char *self)
         snprintf(who, sizeof who, mg_t(p->lang, MSG_HR_LOGGED_IN_AS), p->req->user.login);
         mg_buf_puts(&h, "<div class=\"userbar\"><a href=\"/hr\">");
         mg_buf_html(&h, mg_t(p->lang, MSG_HR_BACK_TO_ROUNDS));
-        mg_buf_puts(&h, "</a><span>");
+        mg_buf_puts(&h, "</a>");
+        /* Round management and the audit log (handlers/hr_manage.c, hr_audit.c). */
+        if (p->req->user.role >= MG_ROLE_ANALYST)
+            mg_buf_printf(&h, "<a href=\"/hr/manage\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_MANAGE));
+        if (p->req->user.role >= MG_ROLE_ADMIN)
+            mg_buf_printf(&h, "<a href=\"/hr/audit\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_AUDIT));
+        mg_buf_puts(&h, "<span>");
         mg_buf_html(&h, who);
         mg_buf_puts(&h, "</span><form method=\"post\" action=\"/hr/logout\">"
                         "<input type=\"hidden\" name=\"csrf\" value=\"");
@@ -327,7 +334,7 @@ static enum MHD_Result login_page(struct mg_request *req, unsigned int status, c
     page_begin(&p, req);
     mg_keys_random_token(&t);
     snprintf(cookie, sizeof cookie, LOGIN_COOKIE "=%s; Path=/hr; HttpOnly; SameSite=Strict%s", t.text,
-             req->srv->cfg->tls_proxy ? "; Secure" : "");
+             req->secure ? "; Secure" : "");
     page_open(&p, mg_t(p.lang, MSG_HR_LOGIN_TITLE), "/hr/login");
     mg_buf_printf(&p.b, "<h1>%s</h1>\n<p class=\"lead\">%s</p>\n", mg_t(p.lang, MSG_HR_LOGIN_TITLE),
                   mg_t(p.lang, MSG_HR_LOGIN_INTRO));
@@ -357,6 +364,8 @@ static enum MHD_Result login_page(struct mg_request *req, unsigned int status, c
 
 enum MHD_Result mg_handle_hr_login_form(struct mg_request *req)
 {
+    if (!req->srv->cfg->local_passwords)
+        return page_notice(req, 403, MSG_HR_LOGIN_TITLE, MSG_HR_PASSWORDS_OFF);
     return login_page(req, 200, NULL);
 }
 
@@ -389,6 +398,8 @@ enum MHD_Result mg_handle_hr_login(struct mg_request *req)
     struct mg_token token;
     unsigned int retry = 0;
 
+    if (!req->srv->cfg->local_passwords)
+        return page_notice(req, 403, MSG_HR_LOGIN_TITLE, MSG_HR_PASSWORDS_OFF);
     lang = mg_page_lang(req, MG_LANG_SV, &remember);
     if (!given || !want || strlen(given) != strlen(want) || strlen(want) < 16 ||
         sodium_memcmp(given, want, strlen(want)) != 0)
@@ -412,7 +423,7 @@ enum MHD_Result mg_handle_hr_login(struct mg_request *req)
         return page_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
     /* The same session cookie as POST /api/v1/session. */
     char session[200], clear[120];
-    const char *secure = req->srv->cfg->tls_proxy ? "; Secure" : "";
+    const char *secure = req->secure ? "; Secure" : "";
     snprintf(session, sizeof session, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", MG_AUTH_COOKIE, token.text,
              secure);
     snprintf(clear, sizeof clear, LOGIN_COOKIE "=; Path=/hr; HttpOnly; SameSite=Strict; Max-Age=0%s", secure);
@@ -437,7 +448,7 @@ enum MHD_Result mg_handle_hr_logout(struct mg_request *req)
         return page_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
     char clear[120];
     snprintf(clear, sizeof clear, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", MG_AUTH_COOKIE,
-             req->srv->cfg->tls_proxy ? "; Secure" : "");
+             req->secure ? "; Secure" : "");
     const char *cookies[] = {clear, NULL};
     return redirect_with_cookies(req, "/hr/login", cookies);
 }
@@ -810,6 +821,8 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     char base[48];
     snprintf(base, sizeof base, "/hr/rounds/%lld", (long long)id);
     role_form(&p, base, role, sort ? keep : NULL);
+    mg_hr_download_links(&p.b, p.lang, id, NULL, role_code(role), req->user.role >= MG_ROLE_ADMIN,
+                         req->user.role >= MG_ROLE_ANALYST, k);
     if (cJSON_IsNumber(get(get(body, "round"), "series")))
         mg_buf_printf(&p.b, "<p><a href=\"/hr/series/%lld/trend?role=%s\">%s</a></p>\n",
                       (long long)num(get(body, "round"), "series"), role_code(role), mg_t(p.lang, MSG_HR_TREND));
@@ -1083,6 +1096,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     char base[200];
     snprintf(base, sizeof base, "/hr/rounds/%lld/units/%s", (long long)id, code);
     role_form(&p, base, role, NULL);
+    mg_hr_download_links(&p.b, p.lang, id, code, rc, req->user.role >= MG_ROLE_ADMIN, false, k);
 
     /* Key figures. */
     const cJSON *index = get(cell, "index");

@@ -8,7 +8,7 @@ packages=(
     libmicrohttpd-dev libpq-dev libcjson-dev libsodium-dev libcmocka-dev
     libgsl-dev libxlsxwriter-dev libreadstat-dev readstat python3-openpyxl
     postgresql-15 postgresql-client-15
-    python3 curl valgrind wrk
+    python3 curl valgrind wrk cppcheck nginx
     clang libclang-rt-14-dev llvm
     chromium nodejs
 )
