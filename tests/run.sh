@@ -101,7 +101,9 @@ for b in $builds; do
         if [ "$b" = asan ] && [ "${MOGNAD_ASAN_ALL:-0}" != 1 ] && [[ " $(echo $normal_only) " == *" $name "* ]]; then
             continue
         fi
+        t0=$SECONDS
         MOGNAD_BIN=$bin MOGNAD_BUILD=$b MG_RESULTS=$results "$py" "$t" || true
+        echo "$b $name $((SECONDS - t0))" >>"$tmpdir/durations"
     done
 done
 
@@ -149,6 +151,10 @@ if [ -z "$only" ] || [[ fuzz == *"$only"* ]]; then
     fi
 fi
 
+# The slowest integration test files, to keep `make test` short.
+if [ -s "$tmpdir/durations" ]; then
+    echo "slowest integration tests (seconds): $(sort -k3 -nr "$tmpdir/durations" | head -6 | awk '{printf "%s[%s] %s  ", $2, $1, $3}')"
+fi
 awk '{p+=$2; f+=$3; s+=$4} END {
     line = p " passed, " f " failed"; if (s) line = line ", " s " skipped"; print line;
     exit (f > 0 || p == 0) }' "$results"

@@ -191,9 +191,14 @@ static double num(const cJSON *o, const char *k)
 
 static void print_round_line(const cJSON *r)
 {
-    printf("%5.0f  %-8s %-13s %-20s %-20s %6.0f %6.0f  %s\n", num(r, "id"), str(r, "state"),
+    char resp[16];
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "responded")))
+        snprintf(resp, sizeof resp, "%.0f", num(r, "responded"));
+    else
+        snprintf(resp, sizeof resp, "<%.0f", num(r, "k")); /* hidden: fewer than k */
+    printf("%5.0f  %-8s %-13s %-20s %-20s %6.0f %6s  %s\n", num(r, "id"), str(r, "state"),
            str(r, "mode"), str(r, "opens_at"), str(r, "closes_at"), num(r, "invited"),
-           num(r, "responded"), str(r, "name"));
+           resp, str(r, "name"));
 }
 
 static int report(const char *name, const char *msg)

@@ -601,7 +601,16 @@ static cJSON *round_row(PGresult *res, int row)
     else
         cJSON_AddStringToObject(o, "unit", PQgetvalue(res, row, 10));
     cJSON_AddNumberToObject(o, "invited", atof(PQgetvalue(res, row, 11)));
-    cJSON_AddNumberToObject(o, "responded", atof(PQgetvalue(res, row, 12)));
+    /* The privacy rule holds here too: a round with fewer than k
+     * responses (but some) does not say how many. */
+    double responded = atof(PQgetvalue(res, row, 12)), k = atof(PQgetvalue(res, row, 4));
+    if (responded > 0 && responded < k) {
+        cJSON *h = cJSON_AddObjectToObject(o, "responded");
+        cJSON_AddBoolToObject(h, "suppressed", true);
+        cJSON_AddStringToObject(h, "reason", "fewer_than_k");
+    } else {
+        cJSON_AddNumberToObject(o, "responded", responded);
+    }
     cJSON_AddNumberToObject(o, "expected_headcount", atof(PQgetvalue(res, row, 13)));
     return o;
 }

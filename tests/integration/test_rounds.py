@@ -131,6 +131,26 @@ def test_round_with_invitations_or_responses_keeps_mode_and_surveys():
 
 
 @test
+def test_round_list_hides_a_response_count_below_k():
+    fixture()
+    rid = str(create("--k", "5"))
+    insert = (f"INSERT INTO responses (round_id, survey_id, unit_id, role) "
+              f"SELECT {rid}, s.id, u.id, 'staff' FROM units u, surveys s "
+              f"WHERE u.code = 'IT' AND s.key = 'staff' AND s.version = 1")
+    psql(insert)
+    psql(insert)
+    import json
+    rows = {r["id"]: r for r in json.loads(ok("round", "list", "--json"))}
+    assert rows[int(rid)]["responded"] == {"suppressed": True, "reason": "fewer_than_k"}
+    line = [l for l in ok("round", "list").splitlines() if l.split()[0] == rid][0]
+    assert " <5 " in line and " 2 " not in line, line
+    for _ in range(3):
+        psql(insert)
+    rows = {r["id"]: r for r in json.loads(ok("round", "list", "--json"))}
+    assert rows[int(rid)]["responded"] == 5
+
+
+@test
 def test_series_create_validates_and_attaches_template():
     fixture()
     rid = str(create())
