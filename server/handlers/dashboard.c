@@ -560,7 +560,7 @@ enum MHD_Result mg_handle_hr_rounds(struct mg_request *req)
     if (shown == 0) {
         mg_buf_printf(&p.b, "<p>%s</p>\n", mg_t(p.lang, MSG_HR_NO_ROUNDS));
     } else {
-        mg_buf_printf(&p.b, "<div class=\"table-wrap\"><table class=\"data rounds\">\n<caption>%s</caption>\n"
+        mg_buf_printf(&p.b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data rounds\">\n<caption>%s</caption>\n"
                             "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                             "<th scope=\"col\" class=\"num\">%s</th></tr></thead>\n<tbody>\n",
@@ -831,7 +831,7 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     if (sort)
         mg_buf_printf(&p.b, " <a href=\"/hr/rounds/%lld?role=%s\">%s</a>", (long long)id, role_code(role),
                       mg_t(p.lang, MSG_HR_TREE_ORDER));
-    mg_buf_puts(&p.b, "</p>\n<div class=\"table-wrap\"><table class=\"heatmap\" aria-describedby=\"sort-hint\">\n<caption>");
+    mg_buf_puts(&p.b, "</p>\n<div class=\"table-wrap\" tabindex=\"0\"><table class=\"heatmap\" aria-describedby=\"sort-hint\">\n<caption>");
     mg_buf_html(&p.b, title);
     mg_buf_puts(&p.b, "</caption>\n<thead><tr>");
     sort_head(&p, id, role, "name", mg_t(p.lang, MSG_HR_UNIT), sort, sc.desc, false);
@@ -953,7 +953,7 @@ static void comparison_cells(struct page *p, const cJSON *v, int k)
 
 static void comparison_head(struct page *p, const char *caption)
 {
-    mg_buf_puts(&p->b, "<div class=\"table-wrap\"><table class=\"data\"><caption>");
+    mg_buf_puts(&p->b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data\"><caption>");
     mg_buf_html(&p->b, caption);
     mg_buf_printf(&p->b, "</caption>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                          "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">p</th>"
@@ -1153,7 +1153,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
         mg_buf_printf(&p.b, "<h2>%s</h2>\n<p>%s</p>\n", mg_t(p.lang, MSG_HR_AREA_MEANS), mg_t(p.lang, MSG_HR_AREA_MEANS_DESC));
         mg_svg_interval_chart(&p.b, "means", mg_t(p.lang, MSG_HR_AREA_MEANS), mg_t(p.lang, MSG_HR_AREA_MEANS_DESC),
                               rows, nrows, 0, 100, &st);
-        mg_buf_printf(&p.b, "<details><summary>%s</summary><div class=\"table-wrap\"><table class=\"data means\">"
+        mg_buf_printf(&p.b, "<details><summary>%s</summary><div class=\"table-wrap\" tabindex=\"0\"><table class=\"data means\">"
                             "<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">n</th>"
                             "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HR_SHOW_TABLE), mg_t(p.lang, MSG_HR_AREA_MEANS), mg_t(p.lang, MSG_AREA),
@@ -1191,7 +1191,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
         mg_buf_printf(&p.b, "<h2>%s</h2>\n<p>%s</p>\n", mg_t(p.lang, MSG_HR_DISTRIBUTION), mg_t(p.lang, MSG_HR_DISTRIBUTION_DESC));
         mg_svg_stacked_chart(&p.b, "levels", mg_t(p.lang, MSG_HR_DISTRIBUTION), mg_t(p.lang, MSG_HR_DISTRIBUTION_DESC),
                              parts, nparts, stacks, nrows, &pst);
-        mg_buf_printf(&p.b, "<details><summary>%s</summary><div class=\"table-wrap\"><table class=\"data\">"
+        mg_buf_printf(&p.b, "<details><summary>%s</summary><div class=\"table-wrap\" tabindex=\"0\"><table class=\"data\">"
                             "<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>",
                       mg_t(p.lang, MSG_HR_SHOW_TABLE), mg_t(p.lang, MSG_HR_DISTRIBUTION), mg_t(p.lang, MSG_AREA));
         for (size_t l = 0; l < nparts; l++) {
@@ -1245,7 +1245,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     /* Base services. */
     const cJSON *services = get(cell, "services");
     if (cJSON_GetArraySize(services) > 0) {
-        mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\"><table class=\"data services\"><caption>%s</caption>\n"
+        mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data services\"><caption>%s</caption>\n"
                             "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                             "<th scope=\"col\" class=\"num\">%s</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HR_SERVICES), mg_t(p.lang, MSG_HR_SERVICES_DESC), mg_t(p.lang, MSG_HR_SERVICE),
@@ -1297,7 +1297,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
             mg_buf_printf(&p.b, "<p class=\"paired\">%s</p>\n", mg_t(p.lang, MSG_HR_NOT_AVAILABLE));
         } else {
             double pv = num(paired, "p");
-            mg_buf_printf(&p.b, "<div class=\"table-wrap\"><table class=\"data paired\"><caption>%s</caption>\n"
+            mg_buf_printf(&p.b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data paired\"><caption>%s</caption>\n"
                                 "<thead><tr><th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                                 "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">p</th>"
                                 "<th scope=\"col\">%s</th></tr></thead>\n<tbody><tr><td class=\"num\">",
@@ -1323,7 +1323,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     /* Reliability, for the whole round. */
     const cJSON *rel = get(body, "reliability");
     if (cJSON_GetArraySize(rel) > 0) {
-        mg_buf_printf(&p.b, "<h2>%s</h2>\n<p>%s</p>\n<div class=\"table-wrap\"><table class=\"data reliability\">"
+        mg_buf_printf(&p.b, "<h2>%s</h2>\n<p>%s</p>\n<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data reliability\">"
                             "<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                             "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\" class=\"num\">alfa</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HR_RELIABILITY), mg_t(p.lang, MSG_HR_RELIABILITY_DESC), mg_t(p.lang, MSG_HR_RELIABILITY),
@@ -1355,7 +1355,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
 
     /* Sub-units. */
     if (cJSON_GetArraySize(get(body, "units")) > 1) {
-        mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\"><table class=\"data children\"><caption>%s</caption>\n"
+        mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data children\"><caption>%s</caption>\n"
                             "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                             "<th scope=\"col\" class=\"num\">%s</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HR_SUBUNITS), mg_t(p.lang, MSG_HR_SUBUNITS), mg_t(p.lang, MSG_HR_UNIT),
@@ -1479,7 +1479,7 @@ enum MHD_Result mg_handle_hr_trend(struct mg_request *req)
     free(pts);
     free(notes);
 
-    mg_buf_printf(&p.b, "<div class=\"table-wrap\"><table class=\"data trend\"><caption>%s</caption>\n<thead><tr>"
+    mg_buf_printf(&p.b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data trend\"><caption>%s</caption>\n<thead><tr>"
                         "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                         "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                         "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">p</th><th scope=\"col\">%s</th>"

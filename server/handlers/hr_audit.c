@@ -108,7 +108,7 @@ enum MHD_Result mg_handle_hr_audit(struct mg_request *req)
     if (n == 0 && nerr == 0)
         mg_buf_printf(&p.b, "<p class=\"no-entries\">%s</p>\n", mg_t(p.lang, MSG_HRM_NO_ENTRIES));
     if (n > 0) {
-        mg_buf_printf(&p.b, "<div class=\"table-wrap\"><table class=\"data audit\"><caption>%s</caption>\n"
+        mg_buf_printf(&p.b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data audit\"><caption>%s</caption>\n"
                             "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                             "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HRM_NAV_AUDIT), mg_t(p.lang, MSG_HRM_TIME), mg_t(p.lang, MSG_HRM_ACTOR),

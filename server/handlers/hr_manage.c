@@ -356,7 +356,7 @@ static enum MHD_Result manage_page(struct mg_request *req, unsigned int status, 
         mg_buf_printf(&p.b, "<p class=\"done\" role=\"status\">%s</p>\n", mg_t(p.lang, MSG_HRM_CREATED_SERIES));
 
     if (cJSON_GetArraySize(rounds) > 0) {
-        mg_buf_printf(&p.b, "<div class=\"table-wrap\"><table class=\"data rounds\">\n<caption>%s</caption>\n"
+        mg_buf_printf(&p.b, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data rounds\">\n<caption>%s</caption>\n"
                             "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
                       mg_t(p.lang, MSG_HR_ROUNDS_TITLE), mg_t(p.lang, MSG_HR_NAME), mg_t(p.lang, MSG_HR_MODE),
@@ -649,7 +649,7 @@ static enum MHD_Result round_page(struct mg_request *req, int64_t id, const stru
     mg_buf_printf(&p.b, "<p><a href=\"/hr/rounds/%lld\">%s</a></p>\n", (long long)id, mg_t(p.lang, MSG_HRM_SHOW_ROUND));
 
     /* Invited and responded per unit, as the indicators give them. */
-    mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\"><table class=\"data counts\"><caption>%s</caption>\n"
+    mg_buf_printf(&p.b, "<h2>%s</h2>\n<div class=\"table-wrap\" tabindex=\"0\"><table class=\"data counts\"><caption>%s</caption>\n"
                         "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                         "<th scope=\"col\" class=\"num\">%s</th></tr></thead>\n<tbody>\n",
                   mg_t(p.lang, MSG_HRM_COUNTS), mg_t(p.lang, MSG_HRM_COUNTS), mg_t(p.lang, MSG_HR_UNIT),
