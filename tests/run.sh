@@ -91,7 +91,7 @@ done
 # valgrind, whole browser sessions) run against the normal build only, to
 # keep `make test` short. MOGNAD_ASAN_ALL=1 runs them all twice.
 normal_only="test_install test_upgrade test_backup test_scale test_faults test_slowclients
-             test_valgrind test_browser test_browser_report"
+             test_valgrind test_browser test_browser_report test_browser_dashboard"
 for b in $builds; do
     bin=$top/$bd/mognad; [ "$b" = asan ] && bin=$top/$bd/asan/mognad
     for t in tests/integration/test_*.py; do
