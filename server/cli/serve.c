@@ -1,4 +1,5 @@
 /* serve.c: `mognad serve`, the HTTP server until SIGTERM or SIGINT. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,10 @@ int mg_cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* glibc gives every thread that allocates its own malloc arena; with a
+     * worker pool, the scheduler and libpq that multiplied the resident
+     * memory under load (78 MB peak in make bench) for no speed gain. */
+    mallopt(M_ARENA_MAX, 2);
 
     memset(&srv, 0, sizeof srv);
     srv.cfg = &cfg;
