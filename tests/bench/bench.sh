@@ -148,7 +148,7 @@ hr_login() { # prints the mognad_hr cookie for the server on $port
         printf '%s\n' "$pw" | DATABASE_URL=$1 "$MOGNAD_BIN" user passwd "bench-$$" >/dev/null
     curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
         -d "{\"login\":\"bench-$$\",\"password\":\"$pw\"}" "http://127.0.0.1:$port/api/v1/session" |
-        sed -n 's/^[Ss]et-[Cc]ookie: \(mognad_hr=[^;]*\).*/\1/p' | head -1
+        sed -n 's/^[Ss]et-[Cc]ookie: \(mognad_hr=[^;]*\).*/\1/p' | sed -n 1p
 }
 
 declare -A res
@@ -205,12 +205,12 @@ res[lim_css]=$(limit_http "$css_bytes")
 say "HTTP limit, $css_bytes-byte body: ${res[lim_css]}"
 
 # Ingest limit: a round of its own, removed afterwards.
-ingest_round=$(psql "$url" -XAt -v ON_ERROR_STOP=1 -c "INSERT INTO rounds (name, mode, opens_at, closes_at, state) VALUES ('bench ingest $$', 'open', now() - interval '1 day', now() + interval '1 day', 'closed') RETURNING id" | head -1)
+ingest_round=$(psql "$url" -XAt -v ON_ERROR_STOP=1 -c "INSERT INTO rounds (name, mode, opens_at, closes_at, state) VALUES ('bench ingest $$', 'open', now() - interval '1 day', now() + interval '1 day', 'closed') RETURNING id" | sed -n 1p)
 root_unit=$(psql "$url" -XAt -c "SELECT min(id) FROM units WHERE parent_id IS NULL")
 npool=$(psql "$url" -XAt -c "SELECT count(*) FROM bench.pool WHERE role = 'staff'")
 pgout=$(pgbench -n -c "$conns" -j "$wrk_threads" -T "$dur" -f "$here/ingest.pgbench" \
     -D round="$ingest_round" -D unit="$root_unit" -D npool="$npool" "$url" 2>&1) || die "pgbench failed: $pgout"
-ingest_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$pgout" | head -1 | awk '{ printf "%.1f", $1 }')
+ingest_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$pgout" | sed -n 1p | awk '{ printf "%.1f", $1 }')
 psql "$url" -Xq -c "DELETE FROM responses WHERE round_id = $ingest_round" -c "DELETE FROM rounds WHERE id = $ingest_round"
 say "ingest limit (pgbench, $conns clients, responses row + $(psql "$url" -XAt -c "SELECT round(avg(c)) FROM (SELECT count(*) c FROM bench.pool_answers GROUP BY pid) x") answer rows per transaction): $ingest_tps responses/s"
 
@@ -276,7 +276,7 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
             env "$@" BENCH_THREADS=$wrk_threads wrk -t "$wrk_threads" -c "$conns" -d "${dur}s" -s "$here/$script" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
             wait "$pp" || true
             perf report -i "$work/perf-$name.data" --no-children --sort comm,dso,sym --percent-limit 0.7 --stdio 2>/dev/null |
-                grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | head -60 >"$dir/perf-$name.txt"
+                grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | sed -n 1,60p >"$dir/perf-$name.txt"
             say "profile $name: $dir/perf-$name.txt"
         }
         profile page get.lua BENCH_PATH=/survey/page/1 BENCH_COOKIE="$page_cookie"
