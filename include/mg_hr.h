@@ -34,4 +34,10 @@ enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum m
 void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
                           bool admin, bool overview, int k);
 
+/* A round's mode and state as texts of the dashboard. */
+enum mg_msg mg_hr_mode_msg(const char *mode);
+enum mg_msg mg_hr_state_msg(const char *state);
+/* Appends the date part (YYYY-MM-DD) of an ISO time, escaped. */
+void mg_hr_put_date(struct mg_buf *b, const char *iso);
+
 #endif

@@ -455,33 +455,6 @@ enum MHD_Result mg_handle_hr_logout(struct mg_request *req)
 
 /* ---- the rounds ------------------------------------------------------- */
 
-static enum mg_msg mode_msg(const char *mode)
-{
-    if (mode && strcmp(mode, "anonymous") == 0)
-        return MSG_HR_MODE_ANONYMOUS;
-    if (mode && strcmp(mode, "open") == 0)
-        return MSG_HR_MODE_OPEN;
-    return MSG_HR_MODE_PSEUDONYMOUS;
-}
-
-static enum mg_msg state_msg(const char *state)
-{
-    if (state && strcmp(state, "open") == 0)
-        return MSG_HR_STATE_OPEN;
-    if (state && strcmp(state, "closed") == 0)
-        return MSG_HR_STATE_CLOSED;
-    return MSG_HR_STATE_SCHEDULED;
-}
-
-/* The date part of an ISO time. */
-static void put_date(struct mg_buf *b, const char *iso)
-{
-    char d[11] = "";
-    if (iso)
-        snprintf(d, sizeof d, "%s", iso);
-    mg_buf_html(b, d);
-}
-
 enum MHD_Result mg_handle_hr_rounds(struct mg_request *req)
 {
     struct page p;
@@ -531,11 +504,11 @@ enum MHD_Result mg_handle_hr_rounds(struct mg_request *req)
         mg_buf_printf(&rows, "<tr data-round=\"%lld\"><th scope=\"row\"><a href=\"/hr/rounds/%lld\">", (long long)id,
                       (long long)id);
         mg_buf_html(&rows, cJSON_GetStringValue(get(r, "name")));
-        mg_buf_printf(&rows, "</a></th><td>%s</td><td>%s</td><td>", mg_t(p.lang, mode_msg(cJSON_GetStringValue(get(r, "mode")))),
-                      mg_t(p.lang, state_msg(cJSON_GetStringValue(get(r, "state")))));
-        put_date(&rows, cJSON_GetStringValue(get(r, "opens_at")));
+        mg_buf_printf(&rows, "</a></th><td>%s</td><td>%s</td><td>", mg_t(p.lang, mg_hr_mode_msg(cJSON_GetStringValue(get(r, "mode")))),
+                      mg_t(p.lang, mg_hr_state_msg(cJSON_GetStringValue(get(r, "state")))));
+        mg_hr_put_date(&rows, cJSON_GetStringValue(get(r, "opens_at")));
         mg_buf_puts(&rows, "</td><td>");
-        put_date(&rows, cJSON_GetStringValue(get(r, "closes_at")));
+        mg_hr_put_date(&rows, cJSON_GetStringValue(get(r, "closes_at")));
         mg_buf_puts(&rows, "</td><td>");
         if (unit) {
             mg_buf_printf(&rows, "<a href=\"/hr/rounds/%lld/units/", (long long)id);

@@ -124,3 +124,29 @@ void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, co
     mg_buf_puts(b, "</section>\n");
     mg_buf_free(&u);
 }
+
+enum mg_msg mg_hr_mode_msg(const char *mode)
+{
+    if (mode && strcmp(mode, "anonymous") == 0)
+        return MSG_HR_MODE_ANONYMOUS;
+    if (mode && strcmp(mode, "open") == 0)
+        return MSG_HR_MODE_OPEN;
+    return MSG_HR_MODE_PSEUDONYMOUS;
+}
+
+enum mg_msg mg_hr_state_msg(const char *state)
+{
+    if (state && strcmp(state, "open") == 0)
+        return MSG_HR_STATE_OPEN;
+    if (state && strcmp(state, "closed") == 0)
+        return MSG_HR_STATE_CLOSED;
+    return MSG_HR_STATE_SCHEDULED;
+}
+
+void mg_hr_put_date(struct mg_buf *b, const char *iso)
+{
+    char d[11] = "";
+    if (iso)
+        snprintf(d, sizeof d, "%s", iso);
+    mg_buf_html(b, d);
+}

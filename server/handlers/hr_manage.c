@@ -21,6 +21,7 @@
 #include "mg_handlers.h"
 #include "mg_hr_manage.h"
 #include "mg_http.h"
+#include "mg_hr.h"
 #include "mg_i18n.h"
 #include "mg_indicators.h"
 #include "mg_invite.h"
@@ -137,32 +138,6 @@ static const char *opt(const struct mg_form *f, const char *key)
 
 static bool starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
-static enum mg_msg mode_msg(const char *mode)
-{
-    if (mode && strcmp(mode, "anonymous") == 0)
-        return MSG_HR_MODE_ANONYMOUS;
-    if (mode && strcmp(mode, "open") == 0)
-        return MSG_HR_MODE_OPEN;
-    return MSG_HR_MODE_PSEUDONYMOUS;
-}
-
-static enum mg_msg state_msg(const char *state)
-{
-    if (state && strcmp(state, "open") == 0)
-        return MSG_HR_STATE_OPEN;
-    if (state && strcmp(state, "closed") == 0)
-        return MSG_HR_STATE_CLOSED;
-    return MSG_HR_STATE_SCHEDULED;
-}
-
-static void put_date(struct mg_buf *b, const char *iso)
-{
-    char d[11] = "";
-    if (iso)
-        snprintf(d, sizeof d, "%s", iso);
-    mg_buf_html(b, d);
-}
-
 static void csrf_field(struct mg_hrm_page *p)
 {
     mg_buf_puts(&p->b, "<input type=\"hidden\" name=\"csrf\" value=\"");
@@ -239,7 +214,7 @@ static void round_form(struct mg_hrm_page *p, PGresult *units, const struct form
         mg_buf_printf(&p->b, "<div class=\"option\"><input type=\"radio\" id=\"r-mode-%s\" name=\"mode\" value=\"%s\"%s>"
                              "<label for=\"r-mode-%s\">%s</label></div>",
                       modes[i], modes[i], strcmp(mode, modes[i]) == 0 ? " checked" : "", modes[i],
-                      mg_t(p->lang, mode_msg(modes[i])));
+                      mg_t(p->lang, mg_hr_mode_msg(modes[i])));
     mg_buf_puts(&p->b, "</fieldset>\n");
 
     text_field(p, e, n, "r-k", "k", MSG_HRM_F_K, MSG_HRM_K_HINT, "number", v ? val(v, "k") : "5",
@@ -367,11 +342,11 @@ static enum MHD_Result manage_page(struct mg_request *req, unsigned int status, 
             mg_buf_printf(&p.b, "<tr data-round=\"%lld\"><th scope=\"row\"><a href=\"/hr/manage/rounds/%lld\">", id, id);
             mg_buf_html(&p.b, cJSON_GetStringValue(get(r, "name")));
             mg_buf_printf(&p.b, "</a></th><td>%s</td><td class=\"state\">%s</td><td>",
-                          mg_t(p.lang, mode_msg(cJSON_GetStringValue(get(r, "mode")))),
-                          mg_t(p.lang, state_msg(cJSON_GetStringValue(get(r, "state")))));
-            put_date(&p.b, cJSON_GetStringValue(get(r, "opens_at")));
+                          mg_t(p.lang, mg_hr_mode_msg(cJSON_GetStringValue(get(r, "mode")))),
+                          mg_t(p.lang, mg_hr_state_msg(cJSON_GetStringValue(get(r, "state")))));
+            mg_hr_put_date(&p.b, cJSON_GetStringValue(get(r, "opens_at")));
             mg_buf_puts(&p.b, "</td><td>");
-            put_date(&p.b, cJSON_GetStringValue(get(r, "closes_at")));
+            mg_hr_put_date(&p.b, cJSON_GetStringValue(get(r, "closes_at")));
             mg_buf_puts(&p.b, "</td></tr>\n");
         }
         mg_buf_puts(&p.b, "</tbody></table></div>\n");
@@ -631,11 +606,11 @@ static enum MHD_Result round_page(struct mg_request *req, int64_t id, const stru
 
     mg_buf_printf(&p.b, "<dl class=\"facts\"><dt>%s</dt><dd class=\"state\" data-state=\"", mg_t(p.lang, MSG_HR_STATE));
     mg_buf_html(&p.b, state);
-    mg_buf_printf(&p.b, "\">%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>", mg_t(p.lang, state_msg(state)),
-                  mg_t(p.lang, MSG_HR_MODE), mg_t(p.lang, mode_msg(mode)), mg_t(p.lang, MSG_HR_OPENS));
-    put_date(&p.b, cJSON_GetStringValue(get(round, "opens_at")));
+    mg_buf_printf(&p.b, "\">%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>", mg_t(p.lang, mg_hr_state_msg(state)),
+                  mg_t(p.lang, MSG_HR_MODE), mg_t(p.lang, mg_hr_mode_msg(mode)), mg_t(p.lang, MSG_HR_OPENS));
+    mg_hr_put_date(&p.b, cJSON_GetStringValue(get(round, "opens_at")));
     mg_buf_printf(&p.b, "</dd><dt>%s</dt><dd>", mg_t(p.lang, MSG_HR_CLOSES));
-    put_date(&p.b, cJSON_GetStringValue(get(round, "closes_at")));
+    mg_hr_put_date(&p.b, cJSON_GetStringValue(get(round, "closes_at")));
     mg_buf_printf(&p.b, "</dd><dt>%s</dt><dd>%d</dd></dl>\n", mg_t(p.lang, MSG_HRM_F_K), k);
 
     bool closed = state && strcmp(state, "closed") == 0, open = state && strcmp(state, "open") == 0;
