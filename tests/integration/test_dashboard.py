@@ -300,6 +300,8 @@ def test_unit_viewer_sees_only_their_subtree():
             assert r.status == 403, (path, r.status)
             body = r.text
             check_shell(body)
+            # The logout form's random CSRF token may contain "D2" by chance.
+            body = re.sub(r'name="csrf" value="[^"]*"', 'name="csrf" value=""', body)
             for name in ("Region Testby", "Administrationen", "Avdelning", "IT-enheten", "D2", "REG"):
                 assert name not in body, (path, name)
             main = re.search(r"<main.*?</main>", body, re.S).group(0)
