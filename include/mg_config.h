@@ -15,6 +15,7 @@
 #define MG_CONFIG_DEFAULT_MAX_PER_CLIENT 64
 #define MG_CONFIG_DEFAULT_TIMEOUT 30
 #define MG_CONFIG_DEFAULT_SCHEDULER_MS 15000
+#define MG_CONFIG_DEFAULT_REPLICA_MAX_LAG 30
 
 struct mg_config {
     char listen_host[64];       /* numeric IPv4 or IPv6 address */
@@ -39,6 +40,7 @@ struct mg_config {
     char sso_header[65];        /* MOGNAD_SSO_HEADER, "" when off */
     bool local_passwords;       /* MOGNAD_LOCAL_PASSWORDS (default 1) */
     char *database_url_ro;      /* MOGNAD_DATABASE_URL_RO, NULL when unset */
+    unsigned int replica_max_lag; /* MOGNAD_REPLICA_MAX_LAG, seconds */
 };
 
 /* A function like getenv(3); tests pass their own. */

@@ -35,6 +35,7 @@ void mg_db_close(struct mg_db *db);
  * one taken is not connected. NULL when the database cannot be reached:
  * answer 503. Give it back with mg_db_release. */
 struct mg_db_conn *mg_db_acquire(struct mg_db *db);
+/* Gives `conn` back to the pool it came from (`db` or its replica). */
 void mg_db_release(struct mg_db *db, struct mg_db_conn *conn);
 
 /* Runs `stmt` with `n` text parameters (NULL for SQL NULL), preparing it on
@@ -61,5 +62,39 @@ bool mg_db_conn_lost(struct mg_db_conn *conn);
 /* SQLSTATE of the last failure on `conn`, or "" (for mapping constraint
  * violations to client errors). */
 const char *mg_db_last_sqlstate(struct mg_db_conn *conn);
+
+/* ---- a read replica -------------------------------------------------
+ *
+ * Reads that may be a little behind (dashboard, indicators, exports) can go
+ * to a PostgreSQL streaming replica. A replica's pool opens every session
+ * read-only. */
+struct mg_db *mg_db_open_replica(const char *url, unsigned int size);
+
+/* Hands `replica` (from mg_db_open_replica) to `db`, which closes it with
+ * itself. mg_db_acquire_read then uses it while it is at most `max_lag_s`
+ * seconds behind `db` (checked at most once a second, so reads can be up to
+ * a second older than that). -1 when out of memory (replica closed). */
+int mg_db_set_replica(struct mg_db *db, struct mg_db *replica, unsigned int max_lag_s);
+
+enum mg_db_replica {
+    MG_DB_REPLICA_NONE,        /* none configured */
+    MG_DB_REPLICA_CURRENT,     /* within the limit: reads go there */
+    MG_DB_REPLICA_BEHIND,      /* over the limit, or not known yet */
+    MG_DB_REPLICA_UNREACHABLE, /* cannot connect or query */
+    MG_DB_REPLICA_NOT_STANDBY, /* answers, but is not in recovery */
+};
+
+/* The replica's state, checking it first when the last check is a second
+ * old; *lag_s (when not NULL) gets the seconds behind, -1 when not known. */
+enum mg_db_replica mg_db_replica_state(struct mg_db *db, double *lag_s);
+const char *mg_db_replica_name(enum mg_db_replica state);
+
+/* A connection for reads that may lag: from the replica while it is
+ * current, otherwise (or when it cannot be reached) from `db`. Release it
+ * with mg_db_release like any other. Never write through it. */
+struct mg_db_conn *mg_db_acquire_read(struct mg_db *db);
+
+/* True when `conn` came from the replica. */
+bool mg_db_conn_replica(const struct mg_db_conn *conn);
 
 #endif

@@ -8,10 +8,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mg_error.h"
 #include "mg_i18n.h"
 
+struct cJSON;
 struct mg_buf;
+struct mg_db_conn;
 struct mg_request;
+
+/* Dashboard, indicator and export reads take their connection with
+ * mg_db_acquire_read, so they go to the read replica while it is current.
+ * A round created moments ago may not be there yet: this reads the round
+ * on *conn and, when the replica says "not found", again on the primary,
+ * leaving *conn a primary connection (NULL with MG_ERR_UNAVAILABLE when
+ * none can be had). */
+struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, int64_t id, enum mg_error *err);
+
+/* True when a read that said `err` on `conn` should be asked again on the
+ * primary: "not found" from the replica. Releases `conn` in that case. */
+bool mg_hr_ask_primary(struct mg_request *req, struct mg_db_conn *conn, enum mg_error err);
 
 /* The {id} path parameter, or 0 when it is not a positive integer. */
 int64_t mg_hr_path_id(struct mg_request *req);

@@ -38,7 +38,10 @@ const char mg_config_help[] =
     "  MOGNAD_SSO_HEADER       header naming the HR user's login, set by a trusted proxy\n"
     "                          after single sign-on, e.g. X-Remote-User (default off)\n"
     "  MOGNAD_LOCAL_PASSWORDS  0 switches HR password login off (default 1)\n"
-    "  MOGNAD_DATABASE_URL_RO  read replica for dashboard, indicators and export reads\n"
+    "  MOGNAD_DATABASE_URL_RO  streaming replica for dashboard, indicator and export reads\n"
+    "                          (default none: every read goes to DATABASE_URL)\n"
+    "  MOGNAD_REPLICA_MAX_LAG  seconds the replica may be behind before reads go to the\n"
+    "                          primary instead (default 30, 0 to 86400)\n"
     "  MOGNAD_PUBLIC_URL       base of links in invitations (default http://MOGNAD_LISTEN)\n"
     "  MOGNAD_ACCESSIBILITY_CONTACT  where the accessibility statement sends reports\n"
     "  MOGNAD_SENDMAIL         program for invite/remind --sendmail (default /usr/sbin/sendmail)\n";
@@ -245,6 +248,16 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             return -1;
         }
         cfg->scheduler_ms = (unsigned int)n;
+    }
+
+    cfg->replica_max_lag = MG_CONFIG_DEFAULT_REPLICA_MAX_LAG;
+    v = get("MOGNAD_REPLICA_MAX_LAG");
+    if (v && *v) {
+        if (parse_uint(v, 0, 86400, &n) != 0) {
+            snprintf(err, errlen, "MOGNAD_REPLICA_MAX_LAG: \"%s\" is not a number of seconds from 0 to 86400", v);
+            return -1;
+        }
+        cfg->replica_max_lag = (unsigned int)n;
     }
 
     v = get("MOGNAD_TLS_PROXY");

@@ -68,6 +68,12 @@ int mg_cli_serve(int argc, char **argv)
     srv.cfg = &cfg;
     srv.keys = &keys;
     srv.db = mg_db_open(cfg.database_url, cfg.threads + 2);
+    if (srv.db && cfg.database_url_ro &&
+        mg_db_set_replica(srv.db, mg_db_open_replica(cfg.database_url_ro, cfg.threads + 1),
+                          cfg.replica_max_lag) != 0) {
+        mg_db_close(srv.db);
+        srv.db = NULL;
+    }
     if (!srv.db || mg_http_start(&srv) != 0) {
         mg_db_close(srv.db);
         mg_keys_wipe(&keys);
@@ -79,8 +85,6 @@ int mg_cli_serve(int argc, char **argv)
     else
         mg_log(MG_LOG_INFO, "listening on http://%s:%u/", cfg.listen_host, srv.port);
 
-    if (cfg.database_url_ro)
-        mg_log(MG_LOG_WARN, "MOGNAD_DATABASE_URL_RO is not used yet: every read goes to DATABASE_URL");
     struct mg_scheduler *sched = mg_scheduler_start(srv.db, cfg.scheduler_ms);
     if (!sched)
         mg_log(MG_LOG_ERROR, "the scheduler could not start; rounds will not open or close on time");

@@ -8,6 +8,7 @@
 
 #include "mg_db.h"
 #include "mg_handlers.h"
+#include "mg_hr.h"
 #include "mg_http.h"
 #include "mg_indicators.h"
 
@@ -89,10 +90,17 @@ static enum MHD_Result answer(struct mg_request *req, const char *const *allowed
         return ret;
     if (q.viewer_unit < 0)
         return mg_reply_error(req, MG_ERR_FORBIDDEN, NULL, NULL);
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
     enum mg_error err = fn(conn, id, &q, &body, msg, sizeof msg);
+    if (mg_hr_ask_primary(req, conn, err)) {
+        /* Created moments ago, not on the replica yet. */
+        if (!(conn = mg_db_acquire(req->srv->db)))
+            return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
+        msg[0] = '\0';
+        err = fn(conn, id, &q, &body, msg, sizeof msg);
+    }
     mg_db_release(req->srv->db, conn);
     if (err != MG_OK) {
         const char *field = NULL;

@@ -464,7 +464,7 @@ enum MHD_Result mg_handle_hr_rounds(struct mg_request *req)
 
     if (viewer < 0)
         return page_error(req, MG_ERR_FORBIDDEN);
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return page_error(req, MG_ERR_UNAVAILABLE);
     tree = mg_units_list(conn);
@@ -668,10 +668,12 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
         return page_error(req, MG_ERR_NOT_FOUND);
     if (viewer < 0)
         return page_error(req, MG_ERR_FORBIDDEN);
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return page_error(req, MG_ERR_UNAVAILABLE);
-    round = mg_round_get(conn, id, &err);
+    round = mg_hr_round_get(req, &conn, id, &err);
+    if (!conn)
+        return page_error(req, err);
     if (round && !(tree = mg_units_list(conn)))
         err = MG_ERR_UNAVAILABLE;
     if (round && tree && !round_visible(req, tree, round))
@@ -991,10 +993,12 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     if (viewer < 0)
         return page_error(req, MG_ERR_FORBIDDEN);
     page_begin(&p, req);
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return page_error(req, MG_ERR_UNAVAILABLE);
-    round = mg_round_get(conn, id, &err);
+    round = mg_hr_round_get(req, &conn, id, &err);
+    if (!conn)
+        return page_error(req, err);
     if (round && !(tree = mg_units_list(conn)))
         err = MG_ERR_UNAVAILABLE;
     if (round && tree && !round_visible(req, tree, round))
@@ -1392,11 +1396,16 @@ enum MHD_Result mg_handle_hr_trend(struct mg_request *req)
         return page_error(req, MG_ERR_FORBIDDEN);
     if (code && (!*code || strlen(code) > 64))
         code = NULL;
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return page_error(req, MG_ERR_UNAVAILABLE);
     struct mg_ind_query q = {code, role, 0, viewer};
     err = mg_indicators_trend(conn, id, &q, &body, msg, sizeof msg);
+    if (mg_hr_ask_primary(req, conn, err)) {
+        if (!(conn = mg_db_acquire(req->srv->db)))
+            return page_error(req, MG_ERR_UNAVAILABLE);
+        err = mg_indicators_trend(conn, id, &q, &body, msg, sizeof msg);
+    }
     if (err == MG_OK && !(tree = mg_units_list(conn)))
         err = MG_ERR_UNAVAILABLE;
     mg_db_release(req->srv->db, conn);

@@ -1,4 +1,5 @@
-/* health.c: GET /healthz, 200 while the database answers, 503 while not. */
+/* health.c: GET /healthz, 200 while the database answers, 503 while not;
+ * with a read replica configured, also its state and how far behind it is. */
 #include <cjson/cJSON.h>
 
 #include "mg_db.h"
@@ -19,5 +20,14 @@ enum MHD_Result mg_handle_healthz(struct mg_request *req)
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "status", up ? "ok" : "unavailable");
     cJSON_AddStringToObject(body, "database", up ? "up" : "down");
+    double lag = -1;
+    enum mg_db_replica replica = mg_db_replica_state(req->srv->db, &lag);
+    if (replica != MG_DB_REPLICA_NONE) {
+        cJSON_AddStringToObject(body, "replica", mg_db_replica_name(replica));
+        if (lag >= 0)
+            cJSON_AddNumberToObject(body, "replica_lag_s", (double)(long long)(lag * 10 + 0.5) / 10);
+        else
+            cJSON_AddNullToObject(body, "replica_lag_s");
+    }
     return mg_reply_json(req, up ? 200 : 503, body);
 }

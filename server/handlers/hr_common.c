@@ -8,8 +8,30 @@
 
 #include "mg_auth.h"
 #include "mg_buf.h"
+#include "mg_db.h"
 #include "mg_http.h"
 #include "mg_page.h"
+#include "mg_rounds.h"
+
+bool mg_hr_ask_primary(struct mg_request *req, struct mg_db_conn *conn, enum mg_error err)
+{
+    if (err != MG_ERR_NOT_FOUND || !conn || !mg_db_conn_replica(conn))
+        return false;
+    mg_db_release(req->srv->db, conn);
+    return true;
+}
+
+struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, int64_t id, enum mg_error *err)
+{
+    struct cJSON *round = mg_round_get(*conn, id, err);
+    if (round || !mg_hr_ask_primary(req, *conn, *err))
+        return round;
+    if (!(*conn = mg_db_acquire(req->srv->db))) {
+        *err = MG_ERR_UNAVAILABLE;
+        return NULL;
+    }
+    return mg_round_get(*conn, id, err);
+}
 
 int64_t mg_hr_path_id(struct mg_request *req)
 {

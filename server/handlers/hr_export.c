@@ -77,6 +77,20 @@ static enum MHD_Result fail(struct mg_request *req, enum mg_error err)
                           NULL, NULL);
 }
 
+/* The audit entry of a download: the data may have come from the read
+ * replica, the entry always goes to the primary. */
+static int audit(struct mg_request *req, struct mg_db_conn *conn, const char *action, const cJSON *detail)
+{
+    if (!mg_db_conn_replica(conn))
+        return mg_audit(conn, req->user.id, req->user.login, action, detail);
+    struct mg_db_conn *primary = mg_db_acquire(req->srv->db);
+    if (!primary)
+        return -1;
+    int qs = mg_audit(primary, req->user.id, req->user.login, action, detail);
+    mg_db_release(req->srv->db, primary);
+    return qs;
+}
+
 enum MHD_Result mg_handle_hr_export(struct mg_request *req)
 {
     int64_t id = mg_hr_path_id(req);
@@ -107,11 +121,11 @@ enum MHD_Result mg_handle_hr_export(struct mg_request *req)
         viewer = req->user.unit_id;
     }
 
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
     enum mg_error err = MG_OK;
-    cJSON *round = mg_round_get(conn, id, &err), *ind = NULL;
+    cJSON *round = mg_hr_round_get(req, &conn, id, &err), *ind = NULL;
     char msg[256] = "", path[4096] = "";
     int fd = -1, rc = -1;
     enum MHD_Result ret;
@@ -175,7 +189,7 @@ enum MHD_Result mg_handle_hr_export(struct mg_request *req)
     cJSON_AddStringToObject(d, "role", role_s);
     cJSON_AddStringToObject(d, "lang", lang_codes[lang]);
     cJSON_AddStringToObject(d, "via", "dashboard");
-    int qs = mg_audit(conn, req->user.id, req->user.login, "export.indicators", d);
+    int qs = audit(req, conn, "export.indicators", d);
     cJSON_Delete(d);
     if (qs < 0) {
         close(fd);
@@ -207,11 +221,11 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
         return mg_reply_error(req, MG_ERR_INVALID_INPUT, "format: must be csv, codebook or sav", "format");
     bool sav = strcmp(format, "sav") == 0, codebook = strcmp(format, "codebook") == 0;
 
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
     enum mg_error err = MG_OK;
-    cJSON *round = mg_round_get(conn, id, &err);
+    cJSON *round = mg_hr_round_get(req, &conn, id, &err);
     char msg[256] = "", path[4096] = "";
     int fd = -1;
     enum MHD_Result ret;
@@ -275,7 +289,7 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
     cJSON_AddNumberToObject(d, "rows", (double)md.nrows);
     cJSON_AddNumberToObject(d, "withheld", (double)md.withheld);
     cJSON_AddStringToObject(d, "via", "dashboard");
-    int qs = mg_audit(conn, req->user.id, req->user.login, "export.microdata", d);
+    int qs = audit(req, conn, "export.microdata", d);
     cJSON_Delete(d);
     if (qs < 0) {
         close(fd);

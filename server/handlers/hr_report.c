@@ -405,11 +405,13 @@ enum MHD_Result mg_handle_hr_report(struct mg_request *req)
     enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
     if (!id)
         return mg_hr_notice(req, 404, lang, MSG_HR_NOT_FOUND_TITLE, mg_t(lang, MSG_HR_NOT_FOUND_TEXT));
-    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    struct mg_db_conn *conn = mg_db_acquire_read(req->srv->db);
     if (!conn)
         return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
     enum mg_error err = MG_OK;
-    cJSON *round = mg_round_get(conn, id, &err), *ind = NULL, *labels = NULL;
+    cJSON *round = mg_hr_round_get(req, &conn, id, &err), *ind = NULL, *labels = NULL;
+    if (!conn)
+        return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
     char msg[128];
     if (round) {
         struct mg_ind_query q = {NULL, MG_PRIV_ALL, 1, 0};

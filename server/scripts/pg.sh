@@ -6,6 +6,10 @@
 #                     database "mognad"; prints its DATABASE_URL
 #   pg.sh stop DIR    stop it (fast shutdown)
 #   pg.sh url DIR     print the DATABASE_URL
+#   pg.sh standby DIR PRIMARY_DIR
+#                     a hot standby streaming from the cluster in
+#                     PRIMARY_DIR (pg_basebackup when missing), started;
+#                     prints its URL (for MOGNAD_DATABASE_URL_RO)
 #
 # As root the cluster runs as the unprivileged "postgres" user (PostgreSQL
 # refuses to run as root); otherwise as the calling user.
@@ -21,7 +25,8 @@ pg_bin() {
     die "PostgreSQL server binaries not found (apt-get install postgresql-15)"
 }
 
-[ $# -eq 2 ] || die "usage: pg.sh start|stop|url DIR"
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = standby ]; } ||
+    die "usage: pg.sh start|stop|url DIR, or pg.sh standby DIR PRIMARY_DIR"
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
@@ -38,8 +43,8 @@ as_owner() {
 
 url() { echo "postgresql:///mognad?host=$dir&user=mognad"; }
 
-case "$cmd" in
-start)
+# The cluster's directory, owned by the user the server runs as.
+prepare_dir() {
     [ ${#dir} -lt 90 ] || die "$dir is too deep for a UNIX socket path; use a shorter checkout path"
     if [ "$(id -u)" -eq 0 ]; then
         id postgres >/dev/null 2>&1 || die "user 'postgres' is missing (apt-get install postgresql-15)"
@@ -48,6 +53,18 @@ start)
             die "user 'postgres' cannot reach $dir: a parent directory is not searchable by others (try a checkout outside /root)"
     fi
     chmod 0700 "$dir"
+}
+
+start_cluster() {
+    if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
+            die "PostgreSQL did not start; see $dir/postgres.log"
+    fi
+}
+
+case "$cmd" in
+start)
+    prepare_dir
     if [ ! -f "$data/PG_VERSION" ]; then
         as_owner "$bin/initdb" -D "$data" -U mognad -A trust -E UTF8 --locale=C.UTF-8 -N >"$dir/initdb.log" 2>&1 ||
             die "initdb failed; see $dir/initdb.log"
@@ -65,10 +82,7 @@ CONF
             printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$data/postgresql.conf"
         fi
     fi
-    if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-        as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
-            die "PostgreSQL did not start; see $dir/postgres.log"
-    fi
+    start_cluster
     if ! "$bin/psql" -h "$dir" -U mognad -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'mognad'" | grep -q 1; then
         "$bin/createdb" -h "$dir" -U mognad mognad
     fi
@@ -82,7 +96,27 @@ stop)
 url)
     url
     ;;
+standby)
+    primary=$(cd "$3" && pwd)
+    [ -S "$primary/.s.PGSQL.5432" ] || die "no PostgreSQL is running in $primary (pg.sh start $primary)"
+    prepare_dir
+    if [ ! -f "$data/PG_VERSION" ]; then
+        # -R writes primary_conninfo and standby.signal; -X stream copies
+        # the WAL written during the copy. The primary's pg_hba.conf from
+        # initdb already lets local replication connections in.
+        as_owner "$bin/pg_basebackup" -h "$primary" -U mognad -D "$data" -R -X stream -c fast \
+            >"$dir/basebackup.log" 2>&1 || die "pg_basebackup failed; see $dir/basebackup.log"
+        cat >>"$data/postgresql.conf" <<CONF
+# mognad: hot standby of $primary
+unix_socket_directories = '$dir'
+hot_standby = on
+hot_standby_feedback = on
+CONF
+    fi
+    start_cluster
+    url
+    ;;
 *)
-    die "unknown command '$cmd' (start, stop or url)"
+    die "unknown command '$cmd' (start, stop, url or standby)"
     ;;
 esac

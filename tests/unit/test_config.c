@@ -109,6 +109,37 @@ static void test_config_max_per_client_has_a_default_and_a_range(void **state)
     assert_non_null(strstr(mg_config_help, "MOGNAD_MAX_PER_CLIENT"));
 }
 
+static void test_config_replica_url_and_lag_limit(void **state)
+{
+    static const char *const dflt[] = {"MOGNAD_DATA_DIR", "/d", NULL};
+    static const char *const set[] = {"MOGNAD_DATA_DIR", "/d", "MOGNAD_DATABASE_URL_RO", "postgresql:///r",
+                                      "MOGNAD_REPLICA_MAX_LAG", "0", NULL};
+    static const char *const bad[] = {"86401", "-1", "30s", "soon", " 5"};
+    struct mg_config c;
+    char err[256];
+    (void)state;
+    fake_env = dflt;
+    assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), 0);
+    assert_null(c.database_url_ro);
+    assert_int_equal(c.replica_max_lag, MG_CONFIG_DEFAULT_REPLICA_MAX_LAG);
+    assert_int_equal(c.replica_max_lag, 30);
+    mg_config_free(&c);
+    fake_env = set;
+    assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), 0);
+    assert_string_equal(c.database_url_ro, "postgresql:///r");
+    assert_int_equal(c.replica_max_lag, 0);
+    mg_config_free(&c);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *env[] = {"MOGNAD_REPLICA_MAX_LAG", bad[i], NULL};
+        err[0] = '\0';
+        fake_env = env;
+        assert_int_equal(mg_config_load(&c, fake_getenv, err, sizeof err), -1);
+        assert_non_null(strstr(err, "MOGNAD_REPLICA_MAX_LAG: "));
+        assert_non_null(strstr(err, "from 0 to 86400"));
+    }
+    assert_non_null(strstr(mg_config_help, "MOGNAD_REPLICA_MAX_LAG"));
+}
+
 static void test_error_json_has_one_shape(void **state)
 {
     (void)state;
@@ -134,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_config_reads_every_variable),
         cmocka_unit_test(test_config_refuses_bad_values_naming_the_variable),
         cmocka_unit_test(test_config_max_per_client_has_a_default_and_a_range),
+        cmocka_unit_test(test_config_replica_url_and_lag_limit),
         cmocka_unit_test(test_error_json_has_one_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
