@@ -3,6 +3,7 @@
 #define MG_I18N_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum mg_lang { MG_LANG_SV, MG_LANG_NB, MG_LANG_NN, MG_LANG_EN, MG_LANG_COUNT };
 
@@ -309,6 +310,11 @@ enum mg_msg {
 
 /* "sv", "nb", "nn", "en"; the BCP 47 tag for the lang attribute. */
 const char *mg_lang_code(enum mg_lang lang);
+
+/* The date YYYY-MM-DD as the language (a code: sv, nb, nn, en) writes it:
+ * 2027-03-21, 21.03.2027, 21 March 2027. Other text is copied as it is. */
+void mg_format_day(const char *iso, const char *lang, char *out, size_t outlen);
+
 /* Its name in its own language ("Norsk nynorsk"). */
 const char *mg_lang_name(enum mg_lang lang);
 /* Parses a code; false when it is none of the four. */

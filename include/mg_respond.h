@@ -29,7 +29,9 @@ struct mg_rsession {
     char round_state[16];
     bool accepting;        /* open, and before its closing time */
     bool not_yet_open;
-    char opens_on[16], closes_on[16]; /* YYYY-MM-DD */
+    /* YYYY-MM-DD: the day the round opens and the last day answers are
+     * taken (the day before a close at midnight). */
+    char opens_on[16], last_day[16];
     int k;
     char language[4];      /* the round's default */
     struct cJSON *draft;   /* {"answers": {...}, "submitted": bool}; owned */

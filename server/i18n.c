@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const codes[MG_LANG_COUNT] = {"sv", "nb", "nn", "en"};
@@ -42,7 +43,7 @@ static const char *const texts[MSG_COUNT][MG_LANG_COUNT] = {
         "Svara dine blir lagra når du går vidare til neste side, så du kan ta ein pause og halde fram seinare med den same lenkja.",
         "Your answers are saved when you go on to the next page, so you can take a break and continue later with the same link."},
     [MSG_WELCOME_REVISE] = {"Du kan ändra dina svar fram till och med %s.", "Du kan endre svarene dine til og med %s.",
-                            "Du kan endre svara dine til og med %s.", "You can change your answers until and including %s."},
+                            "Du kan endre svara dine til og med %s.", "You can change your answers up to and including %s."},
     [MSG_START] = {"Börja", "Start", "Start", "Start"},
     [MSG_CONTINUE] = {"Fortsätt", "Fortsett", "Hald fram", "Continue"},
     [MSG_PAGE_OF] = {"Sida %d av %d", "Side %d av %d", "Side %d av %d", "Page %d of %d"},
@@ -131,10 +132,10 @@ static const char *const texts[MSG_COUNT][MG_LANG_COUNT] = {
                             "%d spørsmål er ikke besvart. Svar på dem før du sender inn.",
                             "%d spørsmål er ikkje svara på. Svar på dei før du sender inn.",
                             "%d questions are not answered. Answer them before you send your answers."},
-    [MSG_REVISE_NOTE] = {"Du kan ändra dina svar med samma länk fram till %s. Det är de senaste svaren som räknas.",
-                         "Du kan endre svarene dine med den samme lenken fram til %s. Det er de siste svarene som teller.",
-                         "Du kan endre svara dine med den same lenkja fram til %s. Det er dei siste svara som tel.",
-                         "You can change your answers with the same link until %s. Your latest answers are the ones that count."},
+    [MSG_REVISE_NOTE] = {"Du kan ändra dina svar med samma länk till och med %s. Det är de senaste svaren som räknas.",
+                         "Du kan endre svarene dine med den samme lenken til og med %s. Det er de siste svarene som teller.",
+                         "Du kan endre svara dine med den same lenkja til og med %s. Det er dei siste svara som tel.",
+                         "You can change your answers with the same link up to and including %s. Your latest answers are the ones that count."},
     [MSG_DONE_TEXT] = {"Dina svar är mottagna och enkäten är avslutad för din del. Tack för att du tog dig tid!",
                        "Vi har tatt imot svarene dine, og du er ferdig med undersøkelsen. Takk for at du tok deg tid!",
                        "Vi har teke imot svara dine, og du er ferdig med undersøkinga. Takk for at du tok deg tid!",
@@ -1149,4 +1150,23 @@ const char *mg_t(enum mg_lang lang, enum mg_msg msg)
     if (lang >= MG_LANG_COUNT || msg >= MSG_COUNT || !texts[msg][lang])
         return "";
     return texts[msg][lang];
+}
+
+/* The date YYYY-MM-DD as the language writes it: 2027-03-21 (sv),
+ * 21.03.2027 (nb, nn), 21 March 2027 (en). */
+void mg_format_day(const char *iso, const char *lang, char *out, size_t outlen)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+    int y, m, d;
+    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        snprintf(out, outlen, "%s", iso);
+        return;
+    }
+    if (strcmp(lang, "nb") == 0 || strcmp(lang, "nn") == 0)
+        snprintf(out, outlen, "%02d.%02d.%04d", d, m, y);
+    else if (strcmp(lang, "en") == 0)
+        snprintf(out, outlen, "%d %s %04d", d, months[m - 1], y);
+    else
+        snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
 }

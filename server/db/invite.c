@@ -1,4 +1,5 @@
 /* invite.c: invitations and reminders: links out, only hashes in. */
+#include "mg_i18n.h"
 #include "mg_invite.h"
 
 #include <cjson/cJSON.h>
@@ -116,25 +117,6 @@ static const struct mail_text *text_for(const char *lang)
     return &texts[0];
 }
 
-/* The date YYYY-MM-DD as the language writes it: 2027-03-21 (sv),
- * 21.03.2027 (nb, nn), 21 March 2027 (en). */
-static void format_day(const char *iso, const char *lang, char *out, size_t outlen)
-{
-    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
-                                         "July",    "August",   "September", "October", "November", "December"};
-    int y, m, d;
-    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
-        snprintf(out, outlen, "%s", iso);
-        return;
-    }
-    if (strcmp(lang, "nb") == 0 || strcmp(lang, "nn") == 0)
-        snprintf(out, outlen, "%02d.%02d.%04d", d, m, y);
-    else if (strcmp(lang, "en") == 0)
-        snprintf(out, outlen, "%d %s %04d", d, months[m - 1], y);
-    else
-        snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
-}
-
 /* A header with a UTF-8 value: RFC 2047 encoded words of at most 39 bytes
  * of text each (cut between characters), one per line, the later ones on
  * continuation lines, so no line passes 78 characters. ASCII values are written as they are. */
@@ -212,7 +194,7 @@ void mg_invite_write_mail(FILE *f, const char *to, const char *lang, const char 
     time_t now = time(NULL);
     struct tm tm;
 
-    format_day(last_day, t->lang, day, sizeof day);
+    mg_format_day(last_day, t->lang, day, sizeof day);
     /* RFC 5322 date; the C locale's English day and month names are the
      * ones the format takes. */
     if (localtime_r(&now, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm) > 0)

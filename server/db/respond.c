@@ -36,7 +36,7 @@ MG_DB_STMT(stmt_rsession_load,
            "SELECT s.round_id, s.unit_id, s.survey_id, COALESCE(s.invitation_id, 0), s.role, r.mode, "
            "r.state, r.state = 'open' AND r.closes_at > $2::timestamptz, "
            "r.state = 'scheduled' AND r.opens_at > $2::timestamptz, "
-           "to_char(r.opens_at, 'YYYY-MM-DD'), to_char(r.closes_at, 'YYYY-MM-DD'), "
+           "to_char(r.opens_at, 'YYYY-MM-DD'), to_char(r.closes_at - interval '1 microsecond', 'YYYY-MM-DD'), "
            "r.min_group_size, r.default_language, s.draft::text "
            "FROM respondent_sessions s JOIN rounds r ON r.id = s.round_id "
            "WHERE s.token_hash = $1::bytea AND s.expires_on >= $2::date");
@@ -210,7 +210,7 @@ enum mg_error mg_respond_load(struct mg_db_conn *conn, const char *cookie, struc
     s->accepting = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
     s->not_yet_open = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
     snprintf(s->opens_on, sizeof s->opens_on, "%s", PQgetvalue(res, 0, 9));
-    snprintf(s->closes_on, sizeof s->closes_on, "%s", PQgetvalue(res, 0, 10));
+    snprintf(s->last_day, sizeof s->last_day, "%s", PQgetvalue(res, 0, 10));
     s->k = atoi(PQgetvalue(res, 0, 11));
     snprintf(s->language, sizeof s->language, "%s", PQgetvalue(res, 0, 12));
     s->draft = cJSON_Parse(PQgetvalue(res, 0, 13));

@@ -19,6 +19,13 @@
 
 /* ---- definition helpers (the definition was validated when loaded) ---- */
 
+/* A day of the round (YYYY-MM-DD) as `lang` writes it, in `out`. */
+static const char *day_text(const char *iso, enum mg_lang lang, char *out, size_t outlen)
+{
+    mg_format_day(iso, mg_lang_code(lang), out, outlen);
+    return out;
+}
+
 static const char *text_of(const cJSON *obj, enum mg_lang lang)
 {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, mg_lang_code(lang));
@@ -122,7 +129,8 @@ static bool check_window(struct mg_request *req, const struct mg_rsession *s, en
         return false;
     if (s->not_yet_open) {
         char text[400];
-        snprintf(text, sizeof text, mg_t(lang, MSG_NOT_OPEN_TEXT), s->opens_on);
+        char day[40];
+        snprintf(text, sizeof text, mg_t(lang, MSG_NOT_OPEN_TEXT), day_text(s->opens_on, lang, day, sizeof day));
         *ret = mg_page_notice(req, 200, lang, mg_t(lang, MSG_NOT_OPEN_TITLE), text);
     } else {
         *ret = mg_page_notice(req, 410, lang, mg_t(lang, MSG_CLOSED_TITLE), mg_t(lang, MSG_CLOSED_TEXT));
@@ -262,7 +270,8 @@ enum MHD_Result mg_handle_respond_welcome(struct mg_request *req)
     mg_buf_printf(&b, "</li>\n<li>%s</li>\n", mg_t(lang, MSG_WELCOME_SAVED));
     if (strcmp(s.mode, "pseudonymous") == 0) {
         mg_buf_puts(&b, "<li>");
-        mg_buf_printf(&b, mg_t(lang, MSG_WELCOME_REVISE), s.closes_on);
+        char day[40];
+        mg_buf_printf(&b, mg_t(lang, MSG_WELCOME_REVISE), day_text(s.last_day, lang, day, sizeof day));
         mg_buf_puts(&b, "</li>\n");
     }
     mg_buf_puts(&b, "</ul>\n");
@@ -680,7 +689,8 @@ static enum MHD_Result render_review(struct mg_request *req, struct mg_rsession 
                       "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", csrf.text);
     if (strcmp(s->mode, "pseudonymous") == 0) {
         mg_buf_puts(&b, "<p>");
-        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), s->closes_on);
+        char day[40];
+        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), day_text(s->last_day, lang, day, sizeof day));
         mg_buf_puts(&b, "</p>\n");
     }
     mg_buf_printf(&b, "<button type=\"submit\" class=\"primary\">%s</button>\n</form>\n", mg_t(lang, MSG_SUBMIT));
@@ -934,7 +944,8 @@ static enum MHD_Result render_profile(struct mg_request *req, struct mg_rsession
                       "<p class=\"no-print\">%s</p>\n", mg_t(lang, MSG_PRINT), mg_t(lang, MSG_PRINT_HINT));
     if (!once) {
         mg_buf_puts(&b, "<p class=\"no-print\">");
-        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), s->closes_on);
+        char day[40];
+        mg_buf_printf(&b, mg_t(lang, MSG_REVISE_NOTE), day_text(s->last_day, lang, day, sizeof day));
         mg_buf_printf(&b, " <a href=\"/survey/review\">%s</a></p>\n", mg_t(lang, MSG_CHANGE_ANSWERS));
     }
     mg_page_close(&b, lang);

@@ -262,6 +262,25 @@ def test_invite_refuses_rounds_where_invitations_make_no_sense():
 
 
 @test
+def test_the_survey_names_the_last_day_to_answer_as_the_invitation_does():
+    # The round closes at midnight starting 2099-01-01: the last day to
+    # answer or change answers is 2098-12-31, written as each language does.
+    setup_region()
+    rid = round_of("pseudonymous")
+    got = links(mognad("invite", "--round", rid, "--base-url", BASE, REGISTER).stdout)
+    link = "/s/" + token(next(iter(got.values()))[0])
+    want = {"sv": "till och med 2098-12-31", "nb": "til og med 31.12.2098", "nn": "til og med 31.12.2098",
+            "en": "up to and including 31 December 2098"}
+    with Server() as s:
+        for lang, text in want.items():
+            b = Browser(s)
+            assert b.get(link).status == 303
+            page = b.get(f"/survey?lang={lang}").text
+            assert text in page, (lang, re.findall(r"<li>[^<]*2098[^<]*</li>", page))
+            assert "2099" not in page, lang
+
+
+@test
 def test_sendmail_gets_one_rfc5322_message_per_person_in_their_language():
     setup_region()
     rid = round_of("pseudonymous")
