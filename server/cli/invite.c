@@ -1,5 +1,6 @@
 /* invite.c: `mognad invite` and `mognad remind`: links for a register,
  * as a CSV for mail merge or as mail through sendmail. */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mg_audit.h"
 #include "mg_buf.h"
 #include "mg_cli.h"
 #include "mg_config.h"
@@ -254,6 +256,19 @@ static int run(const char *name, int argc, char **argv, bool remind)
         goto done;
     }
     if (remind) {
+        /* The same entry as a reminder file from the dashboard. */
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "round", (double)round);
+        cJSON_AddNumberToObject(d, "invited", (double)n.invited);
+        cJSON_AddNumberToObject(d, "completed", (double)n.completed);
+        cJSON_AddNumberToObject(d, "reminded", (double)n.reminded);
+        int aq = d ? mg_audit(conn, 0, "cli", "round.remind", d) : -1;
+        cJSON_Delete(d);
+        if (aq < 0) {
+            fprintf(stderr, "mognad %s: the reminders were written, but the audit log entry could not be "
+                            "stored\n", name);
+            goto done;
+        }
         fprintf(stderr, "%zu invited, %zu answered, %zu reminded", n.invited, n.completed, n.reminded);
         if (n.unknown)
             fprintf(stderr, "; %zu row%s of the register %s never invited (mognad invite makes %s links)",

@@ -10,6 +10,7 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -364,6 +365,12 @@ def test_remind_writes_only_those_who_have_not_answered():
     bo = msgs["bo@region.example"][0].get_content()
     assert bo.startswith("Hello,\n\nWe have not received your answers to the survey yet.")
     assert snapshot() == before, "remind changes nothing"
+    # Each run is in the audit log, with counts and nothing personal.
+    rows = psql("SELECT actor, detail::text FROM audit_log WHERE action = 'round.remind' ORDER BY id")
+    assert len(rows) == 3, rows
+    first = json.loads(rows[0][1])
+    assert rows[0][0] == "cli" and first == {"round": int(rid), "invited": 5, "completed": 1, "reminded": 4}, rows
+    assert not any("@" in r[1] or "E10" in r[1] for r in rows), rows
 
 
 @test
