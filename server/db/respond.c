@@ -32,13 +32,17 @@ MG_DB_STMT(stmt_rsession_insert,
            "VALUES ($1::bytea, $2::bigint, $3::bigint, $4::bigint, $5, $6::bigint, $7::jsonb, $8::date)");
 MG_DB_STMT(stmt_invitation_started,
            "UPDATE invitations SET status = 'started' WHERE id = $1::bigint AND status = 'invited'");
+/* Unit, role and survey come from the invitation when there is one: HR may
+ * have moved the person (a new register run) after the session began. */
 MG_DB_STMT(stmt_rsession_load,
-           "SELECT s.round_id, s.unit_id, s.survey_id, COALESCE(s.invitation_id, 0), s.role, r.mode, "
+           "SELECT s.round_id, COALESCE(i.unit_id, s.unit_id), COALESCE(i.survey_id, s.survey_id), "
+           "COALESCE(s.invitation_id, 0), COALESCE(i.role, s.role), r.mode, "
            "r.state, r.state = 'open' AND r.closes_at > $2::timestamptz, "
            "r.state = 'scheduled' AND r.opens_at > $2::timestamptz, "
            "to_char(r.opens_at, 'YYYY-MM-DD'), to_char(r.closes_at - interval '1 microsecond', 'YYYY-MM-DD'), "
            "r.min_group_size, r.default_language, s.draft::text "
            "FROM respondent_sessions s JOIN rounds r ON r.id = s.round_id "
+           "LEFT JOIN invitations i ON i.id = s.invitation_id "
            "WHERE s.token_hash = $1::bytea AND s.expires_on >= $2::date");
 MG_DB_STMT(stmt_rsession_save,
            "UPDATE respondent_sessions SET draft = $2::jsonb WHERE token_hash = $1::bytea");

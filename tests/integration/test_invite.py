@@ -240,6 +240,39 @@ def test_bad_register_rows_are_reported_by_line_and_nothing_is_written():
 
 
 @test
+def test_a_person_moved_after_starting_answers_for_the_new_unit_and_role():
+    # Ola starts as staff in ITF-DRIFT; HR then runs a register in which
+    # Ola is a manager in ITF. Ola's open session follows the invitation:
+    # the manager survey, and the response counts for ITF as a manager.
+    setup_region()
+    rid = round_of("pseudonymous")
+    got = links(mognad("invite", "--round", rid, "--base-url", BASE, REGISTER).stdout)
+    link = "/s/" + token(got["ola.nordmann@region.example"][0])
+    with Server() as s:
+        b = Browser(s, lang="en")
+        assert b.get(link).status == 303
+        page = b.get("/survey/page/1").text
+        staff_pages = 0
+        while b.get(f"/survey/page/{staff_pages + 1}").status == 200:
+            staff_pages += 1
+        assert b.post("/survey/page/1", {"csrf": b.csrf(page), "nav": "save"}).status == 204
+        text = open(REGISTER, encoding="utf-8").read().replace(
+            "E1002;ola.nordmann@region.example;ITF-DRIFT;staff", "E1002;ola.nordmann@region.example;ITF;manager")
+        r = mognad("invite", "--round", rid, "--base-url", BASE, write("promoted.csv", text))
+        assert "1 changed unit or role" in r.stderr, r.stderr
+        csrf = answer_all(b, best)
+        pages = 0
+        while b.get(f"/survey/page/{pages + 1}").status == 200:
+            pages += 1
+        assert pages > staff_pages, (pages, staff_pages)
+        r = b.post("/survey/submit", {"csrf": csrf})
+        assert r.status in (200, 303), (r.status, r.text[:300])
+    rows = psql("SELECT u.code, r.role, s.audience FROM responses r JOIN units u ON u.id = r.unit_id "
+                "JOIN surveys s ON s.id = r.survey_id WHERE r.round_id = :'p1'", rid)
+    assert rows == [["ITF", "manager", "manager"]], rows
+
+
+@test
 def test_invite_refuses_rounds_where_invitations_make_no_sense():
     setup_region()
     rid = round_of("open")
