@@ -65,7 +65,16 @@ fi
 
 record() { echo "$1 $2 $3 $4" >>"$results"; } # suite passed failed skipped
 
+# Seconds per stage, printed at the end (what makes `make test` long).
+stage_name=""; stage_t0=$SECONDS
+stage() {
+    [ -n "$stage_name" ] && echo "$stage_name $((SECONDS - stage_t0))" >>"$tmpdir/stages"
+    stage_name=$1; stage_t0=$SECONDS
+}
+stage setup
+
 # Unit tests (cmocka): parse its summary, trust the exit code for failures.
+stage unit
 for b in $builds; do
     dir=$bd/tests; [ "$b" = asan ] && dir=$bd/asan/tests
     for t in "$dir"/test_*; do
@@ -93,6 +102,7 @@ done
 normal_only="test_install test_upgrade test_backup test_scale test_faults test_slowclients
              test_valgrind test_browser test_browser_report test_browser_dashboard"
 for b in $builds; do
+    stage "integration[$b]"
     bin=$top/$bd/mognad; [ "$b" = asan ] && bin=$top/$bd/asan/mognad
     for t in tests/integration/test_*.py; do
         [ -f "$t" ] || continue
@@ -109,6 +119,7 @@ done
 
 # Bench smoke: the benchmark's scripts on tiny data (no figures checked),
 # so `make bench` cannot rot. Against the normal build.
+stage bench-smoke
 if [ -z "$only" ] || [[ bench == *"$only"* ]]; then
     bench_log=$tmpdir/bench-smoke.log
     case $bd in /*) bench_bin=$bd/mognad ;; *) bench_bin=$top/$bd/mognad ;; esac
@@ -122,6 +133,7 @@ fi
 
 # Lint: cppcheck over server/ (tests/lint.mk); one result, failed on any
 # finding.
+stage lint
 if [ -z "$only" ] || [[ lint == *"$only"* ]]; then
     lint_log=$tmpdir/lint.log
     if make --no-print-directory BUILD="$bd" lint >"$lint_log" 2>&1; then
@@ -134,6 +146,7 @@ fi
 
 # Fuzz smoke: each libFuzzer target (tests/fuzz/) for a few seconds from
 # its committed corpus; one result per target, failed when it crashes.
+stage fuzz
 if [ -z "$only" ] || [[ fuzz == *"$only"* ]]; then
     fuzz_log=$tmpdir/fuzz-smoke.log
     make --no-print-directory BUILD="$bd" fuzz-smoke FUZZ_SECONDS="${MOGNAD_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1
@@ -151,7 +164,11 @@ if [ -z "$only" ] || [[ fuzz == *"$only"* ]]; then
     fi
 fi
 
-# The slowest integration test files, to keep `make test` short.
+# Where the time went, to keep `make test` short.
+stage done
+if [ -z "$only" ]; then
+    echo "seconds per stage: $(awk '{printf "%s %s  ", $1, $2}' "$tmpdir/stages")"
+fi
 if [ -s "$tmpdir/durations" ]; then
     echo "slowest integration tests (seconds): $(sort -k3 -nr "$tmpdir/durations" | head -6 | awk '{printf "%s[%s] %s  ", $2, $1, $3}')"
 fi

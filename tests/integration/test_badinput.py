@@ -9,7 +9,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, TOP, Server, psql, reset_db, run, test  # noqa: E402
+from mgtest import BIN, TOP, PsqlSession, Server, psql, reset_db, run, test  # noqa: E402
 from respondent import Browser, answer_all, best, choices_on  # noqa: E402
 
 PASSWORD = "correct horse battery"
@@ -32,6 +32,7 @@ def mognad(*args, stdin=None):
 # ---- the database snapshot ------------------------------------------------
 
 _snap_sql = None
+_snap_psql = None
 
 
 def snapshot():
@@ -43,7 +44,12 @@ def snapshot():
         _snap_sql = " UNION ALL ".join(
             f"SELECT '{t}', count(*), md5(coalesce(string_agg(x, '|' ORDER BY x), '')) "
             f"FROM (SELECT (to_jsonb(t) - 'last_seen_at')::text AS x FROM \"{t}\" t) s" for t in tables)
-    return {r[0]: (r[1], r[2]) for r in psql(_snap_sql)}
+    global _snap_psql
+    if _snap_psql is None:
+        _snap_psql = PsqlSession()
+    snap = {r[0]: (r[1], r[2]) for r in _snap_psql.query(_snap_sql)}
+    assert "rounds" in snap and "responses" in snap, snap
+    return snap
 
 
 class Unchanged:

@@ -73,12 +73,23 @@ def insert_round(name, k, mode="pseudonymous", series=None, seq=None, root="NULL
     return rid
 
 
+def invite_sql(rid, unit_id, role, survey_id, n, tag):
+    """The statement adding n invitations with token hashes made from `tag`."""
+    return (f"INSERT INTO invitations (round_id, token_hash, unit_id, role, survey_id) "
+            f"SELECT {rid}, sha256(convert_to({sql_text(tag)} || g::text, 'UTF8')), {unit_id}, '{role}', "
+            f"{survey_id} FROM generate_series(1, {n}) g;")
+
+
 def invite(rid, unit_id, role, survey_id, n, tag):
-    """n invitations with token hashes made from `tag`."""
     if n:
-        psql(f"INSERT INTO invitations (round_id, token_hash, unit_id, role, survey_id) "
-             f"SELECT {rid}, sha256(convert_to({sql_text(tag)} || g::text, 'UTF8')), {unit_id}, '{role}', "
-             f"{survey_id} FROM generate_series(1, {n}) g")
+        psql(invite_sql(rid, unit_id, role, survey_id, n, tag))
+
+
+def aggregate(ids):
+    """Adds the responses `ids` to the aggregates as the submit path does
+    (one call each), in one psql run."""
+    if ids:
+        psql("\n".join(f"SELECT mg_agg_response('{i}', 1);" for i in ids))
 
 
 def response_sql(rid, survey_id, unit_id, role, person, scores, answers=None, channel="web"):
@@ -127,8 +138,7 @@ def load_fixture():
                           scores[(r["round"], r["person"])], r["answers"]) for r in FX["responses"]]
     ids = psql("\n".join(stmts))
     assert len(ids) == len(FX["responses"])
-    for (rid,) in ids:
-        psql(f"SELECT mg_agg_response('{rid}', 1)")
+    aggregate([rid for (rid,) in ids])
     return {"units": units, "surveys": surveys, "series": series, "rounds": rounds}
 
 
@@ -488,7 +498,7 @@ def build_attack_world(seed, k):
     surveys = insert_surveys(FX["surveys"])
     rid = insert_round("Attack", k, mode="anonymous", root=ids["ORG"], surveys=surveys)
     truth = {}
-    stmts = []
+    stmts, invites = [], []
     for code, _, _ in units:
         for role in ("staff", "manager"):
             if role == "manager":
@@ -499,13 +509,15 @@ def build_attack_world(seed, k):
             pop = n + extra if (n or rnd.random() < 0.5) else 0
             scores = [round(rnd.uniform(0, 100), 3) for _ in range(n)]
             truth[(code, role)] = {"n": n, "pop": pop, "sum": sum(scores)}
-            invite(rid, ids[code], role, surveys[role], pop, f"{seed}-{code}-{role}-")
+            if pop:
+                invites.append(invite_sql(rid, ids[code], role, surveys[role], pop, f"{seed}-{code}-{role}-"))
             for x in scores:
                 stmts.append(response_sql(rid, surveys[role], ids[code], role, None,
                                           {"index": x, "level": "foundation", "areas": {}, "items": {}}))
+    if invites:
+        psql("\n".join(invites))
     if stmts:
-        for (resp,) in psql("\n".join(stmts)):
-            psql(f"SELECT mg_agg_response('{resp}', 1)")
+        aggregate([resp for (resp,) in psql("\n".join(stmts))])
     parent = {c: p for c, _, p in units}
     return rid, [u[0] for u in units], parent, truth
 

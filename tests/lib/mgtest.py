@@ -49,6 +49,38 @@ def psql(sql, *params, url=None):
     return [line.split("\t") for line in out.stdout.splitlines() if line != ""]
 
 
+class PsqlSession:
+    """One psql process kept open for many queries (a snapshot of the
+    database around each of hundreds of requests): no process start and
+    connection per query. Rows come back as lists of strings."""
+
+    END = "__mg_end_of_result__"
+
+    def __init__(self, url=None):
+        self.proc = subprocess.Popen(["psql", url or os.environ["DATABASE_URL"], "-qtAX", "-F", "\t"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, bufsize=1)
+
+    def query(self, sql):
+        self.proc.stdin.write(sql.rstrip().rstrip(";") + ";\n\\echo " + self.END + "\n")
+        self.proc.stdin.flush()
+        rows = []
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            if line == self.END:
+                return rows
+            if line.startswith(("ERROR:", "psql:", "FATAL:")):
+                raise AssertionError(f"psql failed: {line}")
+            if line:
+                rows.append(line.split("\t"))
+        raise AssertionError("psql ended: " + "\n".join(r[0] for r in rows))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)
+
+
 def db_url(name, url=None):
     """The connection URL of database `name` on the server of `url`."""
     import urllib.parse
@@ -142,11 +174,13 @@ class Server:
         return self.request("GET", path, **kw)
 
     def raw(self, data, read_timeout=5):
-        """Sends raw bytes and returns the raw reply (for malformed requests)."""
+        """Sends raw bytes and returns the raw reply (for malformed
+        requests): until the server closes, a whole response with a
+        Content-Length has come, or `read_timeout` passes."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout)
         try:
             s.sendall(data)
-            chunks = []
+            got = b""
             while True:
                 try:
                     c = s.recv(65536)
@@ -154,8 +188,12 @@ class Server:
                     break
                 if not c:
                     break
-                chunks.append(c)
-            return b"".join(chunks)
+                got += c
+                head, sep, body = got.partition(b"\r\n\r\n")
+                m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I) if sep else None
+                if m and len(body) >= int(m.group(1)):
+                    break
+            return got
         finally:
             s.close()
 
