@@ -21,4 +21,10 @@ void mg_scheduler_stop(struct mg_scheduler *s);
  * 0 when another server held the lock, -1 on a database error. */
 int mg_scheduler_pass(struct mg_db_conn *conn, const char *now);
 
+/* Folds the aggregates' shard rows into one row per key (mg_agg_compact in
+ * sql/007_compact.sql), in its own transaction under its own advisory
+ * lock. Returns the number of rows folded (0 also when another server held
+ * the lock), -1 on a database error. Every pass of the thread runs it. */
+long long mg_scheduler_compact(struct mg_db_conn *conn);
+
 #endif

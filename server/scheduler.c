@@ -15,10 +15,13 @@
 #include "mg_db.h"
 #include "mg_log.h"
 
-/* Advisory lock key of the scheduler pass ("mgsched" in ASCII). */
+/* Advisory lock key of the scheduler pass (an arbitrary constant). */
 #define SCHEDULER_LOCK "30795426001970276"
+/* ... and of the aggregate compaction ("mgcompa" in ASCII). */
+#define COMPACT_LOCK "30794449230327905"
 
 MG_DB_STMT(stmt_try_lock, "SELECT pg_try_advisory_xact_lock($1::bigint)");
+MG_DB_STMT(stmt_compact, "SELECT mg_agg_compact()");
 MG_DB_STMT(stmt_open_due,
            "UPDATE rounds SET state = 'open' WHERE state = 'scheduled' "
            "AND opens_at <= $1::timestamptz AND closes_at > $1::timestamptz RETURNING id, name");
@@ -217,6 +220,35 @@ int mg_scheduler_pass(struct mg_db_conn *conn, const char *now)
     return p.changes;
 }
 
+static enum mg_qs compact_tx(struct mg_db_conn *conn, void *arg)
+{
+    long long *folded = arg;
+    const char *lock[] = {COMPACT_LOCK};
+    PGresult *res = NULL;
+    enum mg_qs qs = mg_db_exec(conn, &stmt_try_lock, 1, lock, &res);
+
+    *folded = 0;
+    if (qs < 0)
+        return qs;
+    bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!got)
+        return MG_QS_NONE;
+    if ((qs = mg_db_exec(conn, &stmt_compact, 0, NULL, &res)) < 0)
+        return qs;
+    *folded = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return MG_QS_ROWS;
+}
+
+long long mg_scheduler_compact(struct mg_db_conn *conn)
+{
+    long long folded = 0;
+    if (mg_db_tx(conn, compact_tx, &folded) < 0)
+        return -1;
+    return folded;
+}
+
 struct mg_scheduler {
     struct mg_db *db;
     unsigned int interval_ms;
@@ -238,6 +270,10 @@ static void *run(void *arg)
             mg_clock_now(now, sizeof now);
             if (mg_scheduler_pass(conn, now) < 0)
                 mg_log(MG_LOG_WARN, "scheduler: pass failed; retrying at the next interval");
+            /* Its own transaction: the rows it folds stay locked only as
+             * long as the folding takes. */
+            if (mg_scheduler_compact(conn) < 0)
+                mg_log(MG_LOG_WARN, "scheduler: folding the aggregates failed; retrying at the next interval");
             mg_db_release(s->db, conn);
         }
         pthread_mutex_lock(&s->lock);
