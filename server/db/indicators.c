@@ -35,21 +35,22 @@ MG_DB_STMT(stmt_units, "SELECT id, code, name, parent_id FROM units ORDER BY nle
 MG_DB_STMT(stmt_surveys,
            "SELECT rs.survey_id, rs.audience FROM round_surveys rs "
            "WHERE rs.round_id = $1::bigint ORDER BY rs.audience DESC");
+/* The aggregates are read row by row, not summed in SQL: once the scheduler
+ * has folded the shards (sql/007_compact.sql) a key has one row plus those
+ * of recent submissions, and adding them here costs a third of a GROUP BY
+ * over numeric sums. Scores come in key order so each key's rows are
+ * added exactly (see dec_add) before they become doubles. */
 MG_DB_STMT(stmt_agg_responses,
-           "SELECT unit_id, role, sum(n) FROM agg_responses WHERE round_id = $1::bigint "
-           "GROUP BY 1, 2 HAVING sum(n) <> 0");
+           "SELECT unit_id, role, n FROM agg_responses WHERE round_id = $1::bigint");
 MG_DB_STMT(stmt_agg_scores,
-           "SELECT unit_id, role, area_key, sum(n), sum(sum), sum(sumsq) FROM agg_scores "
-           "WHERE round_id = $1::bigint GROUP BY 1, 2, 3 HAVING sum(n) <> 0");
+           "SELECT unit_id, role, area_key, n, sum, sumsq FROM agg_scores WHERE round_id = $1::bigint "
+           "ORDER BY unit_id, role, area_key");
 MG_DB_STMT(stmt_agg_levels,
-           "SELECT unit_id, role, area_key, level, sum(n) FROM agg_levels WHERE round_id = $1::bigint "
-           "GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0");
+           "SELECT unit_id, role, area_key, level, n FROM agg_levels WHERE round_id = $1::bigint");
 MG_DB_STMT(stmt_agg_services,
-           "SELECT unit_id, role, service, sum(answered), sum(regular) FROM agg_services "
-           "WHERE round_id = $1::bigint GROUP BY 1, 2, 3 HAVING sum(answered) <> 0");
+           "SELECT unit_id, role, service, answered, regular FROM agg_services WHERE round_id = $1::bigint");
 MG_DB_STMT(stmt_agg_invited,
-           "SELECT unit_id, role, sum(n) FROM agg_invited WHERE round_id = $1::bigint "
-           "GROUP BY 1, 2 HAVING sum(n) <> 0");
+           "SELECT unit_id, role, n FROM agg_invited WHERE round_id = $1::bigint");
 MG_DB_STMT(stmt_headcounts,
            "SELECT unit_id, expected_headcount FROM round_units "
            "WHERE round_id = $1::bigint AND expected_headcount IS NOT NULL");
@@ -386,6 +387,59 @@ static int64_t count(PGresult *res, int row, int col)
     return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+/* Exact sums of the score columns: values with at most DEC_PLACES
+ * decimals (scores are numeric(6, 3), their squares have 6) as integers of
+ * millionths. A key's rows are added exactly and the total becomes a
+ * double once, the same double PostgreSQL's numeric sum gave. */
+#define DEC_PLACES 6
+typedef __int128 dec;
+
+static bool dec_add(const char *s, dec *acc)
+{
+    bool neg = *s == '-';
+    dec v = 0;
+    int places = -1, digits = 0;
+
+    if (neg || *s == '+')
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    for (; *s; s++) {
+        if (*s == '.' && places < 0) {
+            places = 0;
+            continue;
+        }
+        /* 30 digits and 6 places stay far below 2^127. */
+        if (*s < '0' || *s > '9' || places == DEC_PLACES || ++digits > 30)
+            return false;
+        v = v * 10 + (*s - '0');
+        if (places >= 0)
+            places++;
+    }
+    for (places = places < 0 ? 0 : places; places < DEC_PLACES; places++)
+        v *= 10;
+    *acc += neg ? -v : v;
+    return true;
+}
+
+static double dec_double(dec v)
+{
+    char text[64], *p = text + sizeof text;
+    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+
+    *--p = '\0';
+    for (int i = 0; i < DEC_PLACES; i++, u /= 10)
+        *--p = (char)('0' + (int)(u % 10));
+    *--p = '.';
+    do {
+        *--p = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return strtod(p, NULL);
+}
+
 /* Runs `stmt` with the round id; *res holds the rows (or none). */
 static enum mg_qs query_round(struct mg_db_conn *conn, const struct mg_db_stmt *stmt, int64_t id,
                               PGresult **res)
@@ -525,23 +579,39 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
     for (int row = 0; row < PQntuples(res); row++) {
         size_t u = tree_find(t, count(res, row, 0));
         if (u != MG_PRIV_NONE)
-            atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), 0)->n = count(res, row, 2);
+            atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), 0)->n += count(res, row, 2);
     }
     PQclear(res);
     res = NULL;
 
     if ((qs = query_round(conn, &stmt_agg_scores, id, &res)) < 0)
         goto fail;
-    for (int row = 0; row < PQntuples(res); row++) {
+    for (int row = 0, rows = PQntuples(res), next; row < rows; row = next) {
+        /* The rows of one key (unit, role, area) are next to each other. */
+        int64_t kn = 0;
+        dec sum = 0, sumsq = 0;
+        for (next = row; next < rows && strcmp(PQgetvalue(res, next, 0), PQgetvalue(res, row, 0)) == 0 &&
+                         strcmp(PQgetvalue(res, next, 1), PQgetvalue(res, row, 1)) == 0 &&
+                         strcmp(PQgetvalue(res, next, 2), PQgetvalue(res, row, 2)) == 0;
+             next++) {
+            kn += count(res, next, 3);
+            if (!dec_add(PQgetvalue(res, next, 4), &sum) || !dec_add(PQgetvalue(res, next, 5), &sumsq)) {
+                MG_LOG_BUG("agg_scores of round %lld holds a sum with more than %d decimals", (long long)id,
+                           DEC_PLACES);
+                qs = MG_QS_HARD;
+                goto fail;
+            }
+        }
         size_t u = tree_find(t, count(res, row, 0));
         const char *area = PQgetvalue(res, row, 2);
         size_t m = strcmp(area, "*") == 0 ? 1 : measure_find(r, M_AREA, area);
-        if (u == MG_PRIV_NONE || m == MG_PRIV_NONE)
+        if (u == MG_PRIV_NONE || m == MG_PRIV_NONE || kn == 0)
             continue;
         struct msum *s = atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m);
-        s->n = count(res, row, 3);
-        s->sum = num(res, row, 4);
-        s->sumsq = num(res, row, 5);
+        s->n = kn;
+        /* One row (the usual case once folded): its text is the exact sum. */
+        s->sum = next == row + 1 ? num(res, row, 4) : dec_double(sum);
+        s->sumsq = next == row + 1 ? num(res, row, 5) : dec_double(sumsq);
     }
     PQclear(res);
     res = NULL;
@@ -558,7 +628,7 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
             l++;
         if (u == MG_PRIV_NONE || m == MG_PRIV_NONE || l == r->nlevels)
             continue;
-        atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m)->level[l] = count(res, row, 4);
+        atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m)->level[l] += count(res, row, 4);
     }
     PQclear(res);
     res = NULL;
@@ -571,8 +641,8 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
         if (u == MG_PRIV_NONE || m == MG_PRIV_NONE)
             continue;
         struct msum *s = atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m);
-        s->n = count(res, row, 3);
-        s->regular = count(res, row, 4);
+        s->n += count(res, row, 3);
+        s->regular += count(res, row, 4);
     }
     PQclear(res);
     res = NULL;
