@@ -57,17 +57,17 @@ MG_DB_STMT(stmt_headcounts,
 MG_DB_STMT(stmt_agg_alpha,
            "SELECT area_key, item_key, sum(n), sum(sum), sum(sumsq) FROM agg_alpha "
            "WHERE round_id = $1::bigint GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2");
+/* The paired change is there when both rounds are pseudonymous and pairs
+ * were counted (agg_paired, kept as responses arrive: sql/007_compact.sql)
+ * or both rounds still hold pseudonyms (a series without any pair yet). */
 MG_DB_STMT(stmt_pseudonyms,
-           "SELECT EXISTS (SELECT 1 FROM responses WHERE round_id = $1::bigint AND pseudonym IS NOT NULL) "
-           "AND EXISTS (SELECT 1 FROM responses WHERE round_id = $2::bigint AND pseudonym IS NOT NULL)");
+           "SELECT EXISTS (SELECT 1 FROM agg_paired WHERE round_id = $1::bigint) "
+           "OR (EXISTS (SELECT 1 FROM responses WHERE round_id = $1::bigint AND pseudonym IS NOT NULL) "
+           "AND EXISTS (SELECT 1 FROM responses WHERE round_id = $2::bigint AND pseudonym IS NOT NULL))");
 /* Within-person change of the index: the same pseudonym, the same role. */
 MG_DB_STMT(stmt_paired,
-           "SELECT c.unit_id, c.role, count(*), sum(c.index_score - p.index_score), "
-           "sum((c.index_score - p.index_score) * (c.index_score - p.index_score)) "
-           "FROM responses c JOIN responses p ON p.round_id = $2::bigint AND p.pseudonym = c.pseudonym "
-           "AND p.role = c.role "
-           "WHERE c.round_id = $1::bigint AND c.pseudonym IS NOT NULL AND c.index_score IS NOT NULL "
-           "AND p.index_score IS NOT NULL GROUP BY 1, 2");
+           "SELECT unit_id, role, n, sum, sumsq FROM agg_paired WHERE round_id = $1::bigint "
+           "ORDER BY unit_id, role");
 MG_DB_STMT(stmt_series, "SELECT id, name FROM series WHERE id = $1::bigint");
 MG_DB_STMT(stmt_series_rounds, "SELECT id FROM rounds WHERE series_id = $1::bigint ORDER BY seq");
 
@@ -409,8 +409,16 @@ static bool dec_add(const char *s, dec *acc)
             places = 0;
             continue;
         }
+        if (*s < '0' || *s > '9')
+            return false;
+        if (places == DEC_PLACES) {
+            /* Zeros beyond the places (numeric's own scale) change nothing. */
+            if (*s != '0')
+                return false;
+            continue;
+        }
         /* 30 digits and 6 places stay far below 2^127. */
-        if (*s < '0' || *s > '9' || places == DEC_PLACES || ++digits > 30)
+        if (++digits > 30)
             return false;
         v = v * 10 + (*s - '0');
         if (places >= 0)
@@ -438,6 +446,35 @@ static double dec_double(dec v)
     if (v < 0)
         *--p = '-';
     return strtod(p, NULL);
+}
+
+/* The rows from `row` on that share their first `keys` columns (a key's
+ * shard rows, in key order) added up: n from column `keys`, the sum and
+ * the sum of squares from the two after it, exactly. *next is the first
+ * row of the next key. False when a sum has more decimals than DEC_PLACES. */
+static bool key_sums(PGresult *res, int row, int keys, int *next, struct msum *out)
+{
+    int rows = PQntuples(res), end = row + 1;
+    dec sum = 0, sumsq = 0;
+
+    memset(out, 0, sizeof *out);
+    for (; end < rows; end++) {
+        bool same = true;
+        for (int k = 0; k < keys && same; k++)
+            same = strcmp(PQgetvalue(res, end, k), PQgetvalue(res, row, k)) == 0;
+        if (!same)
+            break;
+    }
+    *next = end;
+    for (int i = row; i < end; i++) {
+        out->n += count(res, i, keys);
+        if (!dec_add(PQgetvalue(res, i, keys + 1), &sum) || !dec_add(PQgetvalue(res, i, keys + 2), &sumsq))
+            return false;
+    }
+    /* One row (the usual case once folded): its text is the exact sum. */
+    out->sum = end == row + 1 ? num(res, row, keys + 1) : dec_double(sum);
+    out->sumsq = end == row + 1 ? num(res, row, keys + 2) : dec_double(sumsq);
+    return true;
 }
 
 /* Runs `stmt` with the round id; *res holds the rows (or none). */
@@ -586,32 +623,19 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
 
     if ((qs = query_round(conn, &stmt_agg_scores, id, &res)) < 0)
         goto fail;
-    for (int row = 0, rows = PQntuples(res), next; row < rows; row = next) {
-        /* The rows of one key (unit, role, area) are next to each other. */
-        int64_t kn = 0;
-        dec sum = 0, sumsq = 0;
-        for (next = row; next < rows && strcmp(PQgetvalue(res, next, 0), PQgetvalue(res, row, 0)) == 0 &&
-                         strcmp(PQgetvalue(res, next, 1), PQgetvalue(res, row, 1)) == 0 &&
-                         strcmp(PQgetvalue(res, next, 2), PQgetvalue(res, row, 2)) == 0;
-             next++) {
-            kn += count(res, next, 3);
-            if (!dec_add(PQgetvalue(res, next, 4), &sum) || !dec_add(PQgetvalue(res, next, 5), &sumsq)) {
-                MG_LOG_BUG("agg_scores of round %lld holds a sum with more than %d decimals", (long long)id,
-                           DEC_PLACES);
-                qs = MG_QS_HARD;
-                goto fail;
-            }
+    for (int row = 0, next; row < PQntuples(res); row = next) {
+        struct msum sum;
+        if (!key_sums(res, row, 3, &next, &sum)) {
+            MG_LOG_BUG("agg_scores of round %lld holds a sum with more than %d decimals", (long long)id, DEC_PLACES);
+            qs = MG_QS_HARD;
+            goto fail;
         }
         size_t u = tree_find(t, count(res, row, 0));
         const char *area = PQgetvalue(res, row, 2);
         size_t m = strcmp(area, "*") == 0 ? 1 : measure_find(r, M_AREA, area);
-        if (u == MG_PRIV_NONE || m == MG_PRIV_NONE || kn == 0)
+        if (u == MG_PRIV_NONE || m == MG_PRIV_NONE || sum.n == 0)
             continue;
-        struct msum *s = atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m);
-        s->n = kn;
-        /* One row (the usual case once folded): its text is the exact sum. */
-        s->sum = next == row + 1 ? num(res, row, 4) : dec_double(sum);
-        s->sumsq = next == row + 1 ? num(res, row, 5) : dec_double(sumsq);
+        *atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), m) = sum;
     }
     PQclear(res);
     res = NULL;
@@ -713,16 +737,19 @@ static enum mg_qs paired_load(struct mg_db_conn *conn, const struct tree *t, con
     pd->st = calloc(n * 6, sizeof *pd->st);
     if (!pd->atom || !pd->sub || !pd->st)
         goto fail;
-    if ((qs = mg_db_exec(conn, &stmt_paired, 2, p, &res)) < 0)
+    if ((qs = mg_db_exec(conn, &stmt_paired, 1, p, &res)) < 0)
         goto fail;
-    for (int row = 0; row < PQntuples(res); row++) {
+    for (int row = 0, next; row < PQntuples(res); row = next) {
+        struct msum sum;
+        if (!key_sums(res, row, 2, &next, &sum)) {
+            MG_LOG_BUG("agg_paired of round %lld holds a sum with more than %d decimals", (long long)cur->id,
+                       DEC_PLACES);
+            qs = MG_QS_HARD;
+            goto fail;
+        }
         size_t u = tree_find(t, count(res, row, 0));
-        if (u == MG_PRIV_NONE)
-            continue;
-        struct msum *s = &pd->atom[u * 2 + (size_t)role_index(PQgetvalue(res, row, 1))];
-        s->n = count(res, row, 2);
-        s->sum = num(res, row, 3);
-        s->sumsq = num(res, row, 4);
+        if (u != MG_PRIV_NONE && sum.n != 0)
+            pd->atom[u * 2 + (size_t)role_index(PQgetvalue(res, row, 1))] = sum;
     }
     PQclear(res);
     res = NULL;

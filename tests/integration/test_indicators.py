@@ -134,11 +134,15 @@ def load_fixture():
         for code, role, n in FX["invited"][str(seq)]:
             invite(rounds[seq], units[code], role, surveys[role], n, f"r{seq}-{code}-{role}-")
     scores = {(s["round"], s["person"]): s for s in EXP["scores"]}
-    stmts = [response_sql(rounds[r["round"]], surveys[r["role"]], units[r["unit"]], r["role"], r["person"],
-                          scores[(r["round"], r["person"])], r["answers"]) for r in FX["responses"]]
-    ids = psql("\n".join(stmts))
-    assert len(ids) == len(FX["responses"])
-    aggregate([rid for (rid,) in ids])
+    # Round by round, as people answer them: a pair of responses is counted
+    # when the later one arrives.
+    for seq in (1, 2):
+        mine = [r for r in FX["responses"] if r["round"] == seq]
+        stmts = [response_sql(rounds[seq], surveys[r["role"]], units[r["unit"]], r["role"], r["person"],
+                              scores[(seq, r["person"])], r["answers"]) for r in mine]
+        ids = psql("\n".join(stmts))
+        assert len(ids) == len(mine)
+        aggregate([rid for (rid,) in ids])
     return {"units": units, "surveys": surveys, "series": series, "rounds": rounds}
 
 
@@ -261,15 +265,49 @@ def test_fixture_indicators_equal_the_independently_worked_out_values():
     assert "2/D1/subtree/all.paired" not in hidden and "2/REG/subtree/all.paired" not in hidden
 
 
-def without_paired(body):
-    """A copy of an indicators body without the paired change and the
-    round's state."""
-    body = json.loads(json.dumps(body))
-    body["round"].pop("state")
-    for u in body["units"]:
-        for kind in ("subtree", "alone"):
-            u[kind].pop("paired")
-    return body
+@test
+def test_pairs_follow_revisions_in_either_round_and_any_order():
+    """agg_paired is kept as responses come and go; it must always equal
+    the join of the two rounds' responses, whichever round changes and in
+    whichever order a person's two responses arrive."""
+    fx = load_fixture()
+    r1, r2 = fx["rounds"][1], fx["rounds"][2]
+    staff, unit = fx["surveys"]["staff"], fx["units"]["D1"]
+    assert_pairs_match()
+    model = next(r for r in FX["responses"] if r["round"] == 1 and r["role"] == "staff")
+
+    def store(rid, person, level):
+        answers = {k: (level if k.startswith("s") else v) for k, v in model["answers"].items()}
+        scores = score_response(FX["surveys"]["staff"], answers)
+        new = psql(response_sql(rid, staff, unit, "staff", person, scores, answers))[0][0]
+        psql(f"SELECT mg_agg_response('{new}', 1)")
+        return new
+
+    # A revision in the earlier round while its partner is in the later one.
+    old = psql(f"SELECT id FROM responses WHERE round_id = {r1} AND pseudonym = "
+               f"(SELECT pseudonym FROM responses WHERE round_id = {r2} AND role = 'staff' "
+               f"AND index_score IS NOT NULL ORDER BY id LIMIT 1)")[0][0]
+    person = psql(f"SELECT encode(pseudonym, 'hex') FROM responses WHERE id = '{old}'")[0][0]
+    psql(f"SELECT mg_delete_response('{old}')")
+    assert_pairs_match()
+    new = psql(response_sql(r1, staff, unit, "staff", None, score_response(FX["surveys"]["staff"], model["answers"]),
+                            model["answers"]))[0][0]
+    psql(f"UPDATE responses SET pseudonym = decode('{person}', 'hex') WHERE id = '{new}'")
+    psql(f"SELECT mg_agg_response('{new}', 1)")
+    assert_pairs_match()
+    # Someone answers the later round first, then the earlier one.
+    store(r2, "late-1", 4)
+    assert_pairs_match()
+    store(r1, "late-1", 1)
+    assert_pairs_match()
+    # And leaves the later round again.
+    gone = psql(f"SELECT id FROM responses WHERE round_id = {r2} "
+                f"AND pseudonym = sha256(convert_to('late-1', 'UTF8'))")[0][0]
+    psql(f"SELECT mg_delete_response('{gone}')")
+    assert_pairs_match()
+    # Folding changes no pair.
+    psql("SELECT mg_agg_compact()")
+    assert_pairs_match()
 
 
 @test
@@ -292,20 +330,22 @@ def test_revision_anonymise_and_retention_keep_the_figures():
         new = psql(response_sql(r2, fx["surveys"]["staff"], fx["units"]["D1"], "staff", "d1s0", scores, answers))[0][0]
         psql(f"SELECT mg_agg_response('{new}', 1)")
         assert_aggregates_match()
+        assert_pairs_match()
         after = get(s, h, path)
         # The region's index mean now is the mean of the stored scores.
         fresh = float(psql(f"SELECT avg(index_score) FROM responses WHERE round_id = {r2}")[0][0])
         assert abs(after["units"][0]["subtree"]["index"]["mean"] - fresh) <= EPS
         assert after["units"][0]["subtree"]["index"]["mean"] > before["units"][0]["subtree"]["index"]["mean"]
         assert after["units"][0]["subtree"]["responded"] == 18
-        # Anonymising the finished series changes no figure but the paired
-        # change, which needs pseudonyms.
+        # Anonymising the finished series changes no figure, the paired
+        # change included: its pairs were counted when the responses came.
         psql(f"UPDATE rounds SET state = 'closed' WHERE series_id = {fx['series']}")
         r = mognad("anonymise", "--series", str(fx["series"]))
         assert r.returncode == 0, r.stderr
         anon = get(s, h, path)
-        assert all(u[k]["paired"] is None for u in anon["units"] for k in ("subtree", "alone"))
-        assert without_paired(anon) == without_paired(after)
+        assert anon["units"][0]["subtree"]["paired"]["n"] == 14
+        # (The round's state is now "closed"; the figures are the same.)
+        assert anon["units"] == after["units"] and anon["reliability"] == after["reliability"]
         assert_aggregates_match()
         # Retention deletes response rows and keeps the aggregates: every
         # figure stays, which also shows the indicators read aggregates only.
@@ -314,6 +354,24 @@ def test_revision_anonymise_and_retention_keep_the_figures():
         assert kept == anon
         ov_before = get(s, h, f"/api/v1/rounds/{r2}/overview")
         assert ov_before["units"][0]["responded"] == 18
+
+
+PAIRS_KEPT = """SELECT round_id, unit_id, role, sum(n), sum(sum), sum(sumsq) FROM agg_paired
+                GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3"""
+PAIRS_FRESH = """SELECT c.round_id, c.unit_id, c.role, count(*), sum(c.index_score - p.index_score),
+                        sum((c.index_score - p.index_score) * (c.index_score - p.index_score))
+                   FROM rounds rc JOIN rounds rp ON rp.series_id = rc.series_id AND rp.seq = rc.seq - 1
+                   JOIN responses c ON c.round_id = rc.id AND c.pseudonym IS NOT NULL
+                    AND c.index_score IS NOT NULL
+                   JOIN responses p ON p.round_id = rp.id AND p.pseudonym = c.pseudonym AND p.role = c.role
+                    AND p.index_score IS NOT NULL
+                  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+
+
+def assert_pairs_match():
+    """The kept pairs equal a join of the two rounds' responses now."""
+    kept, fresh = psql(PAIRS_KEPT), psql(PAIRS_FRESH)
+    assert kept == fresh and kept, (kept, fresh)
 
 
 def assert_aggregates_match():

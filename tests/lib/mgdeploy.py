@@ -9,7 +9,7 @@ import subprocess
 from mgtest import BIN, TOP, db_url, psql
 
 UNITS = os.path.join(TOP, "server/scripts/demo/units.csv")
-AGG_TABLES = ["agg_responses", "agg_scores", "agg_levels", "agg_services", "agg_alpha", "agg_invited"]
+AGG_TABLES = ["agg_responses", "agg_scores", "agg_levels", "agg_services", "agg_alpha", "agg_invited", "agg_paired"]
 
 
 @contextlib.contextmanager
@@ -75,8 +75,20 @@ def agg_sums(url):
 def reaggregate(url):
     """Throws the aggregates away and builds them again from the stored
     responses and invitations with the current schema's functions."""
+    # Replaying every response would count each pair twice (a pair is
+    # counted when its second response is stored, and here both are), so
+    # the pairs come from the join the migration fills agg_paired with.
     psql("BEGIN; TRUNCATE " + ", ".join(AGG_TABLES) + ";"
          " SELECT count(mg_agg_response(id, 1)) FROM (SELECT id FROM responses ORDER BY id) r;"
          " INSERT INTO agg_invited (round_id, unit_id, role, shard, n)"
          " SELECT round_id, unit_id, role, 0, count(*) FROM invitations GROUP BY 1, 2, 3;"
+         " TRUNCATE agg_paired;"
+         " INSERT INTO agg_paired (round_id, unit_id, role, shard, n, sum, sumsq)"
+         " SELECT c.round_id, c.unit_id, c.role, 0, count(*), sum(c.index_score - p.index_score),"
+         "  sum((c.index_score - p.index_score) * (c.index_score - p.index_score))"
+         "  FROM rounds rc JOIN rounds rp ON rp.series_id = rc.series_id AND rp.mode = 'pseudonymous'"
+         "   AND rp.seq = (SELECT max(seq) FROM rounds x WHERE x.series_id = rc.series_id AND x.seq < rc.seq)"
+         "  JOIN responses c ON c.round_id = rc.id AND c.pseudonym IS NOT NULL AND c.index_score IS NOT NULL"
+         "  JOIN responses p ON p.round_id = rp.id AND p.pseudonym = c.pseudonym AND p.role = c.role"
+         "   AND p.index_score IS NOT NULL WHERE rc.mode = 'pseudonymous' GROUP BY 1, 2, 3;"
          " COMMIT;", url=url)
