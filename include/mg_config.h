@@ -14,6 +14,7 @@
 #define MG_CONFIG_DEFAULT_MAX_CONNECTIONS 512
 #define MG_CONFIG_DEFAULT_MAX_PER_CLIENT 64
 #define MG_CONFIG_DEFAULT_TIMEOUT 30
+#define MG_CONFIG_DEFAULT_BODY_TIMEOUT 120
 #define MG_CONFIG_DEFAULT_SCHEDULER_MS 15000
 #define MG_CONFIG_DEFAULT_REPLICA_MAX_LAG 30
 
@@ -30,6 +31,7 @@ struct mg_config {
     unsigned int max_connections;
     unsigned int max_per_client; /* open connections from one IP address */
     unsigned int timeout;       /* idle connection timeout, seconds */
+    unsigned int body_timeout;  /* a request body's whole time, seconds */
     unsigned int scheduler_ms;  /* pause between scheduler passes */
     bool tls_proxy;             /* behind a TLS proxy: cookies are Secure */
     char *public_url;           /* base of links in invitations */

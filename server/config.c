@@ -31,6 +31,8 @@ const char mg_config_help[] =
     "  MOGNAD_MAX_PER_CLIENT   open connections from one IP address (default 64; behind a\n"
     "                          reverse proxy every client is the proxy: raise it there)\n"
     "  MOGNAD_TIMEOUT          seconds before an idle connection is closed (default 30)\n"
+    "  MOGNAD_BODY_TIMEOUT     seconds a request body may take in all, however slowly it\n"
+    "                          trickles in; then the connection is closed (default 120)\n"
     "  MOGNAD_SCHEDULER_INTERVAL_MS  pause between scheduler passes (default 15000)\n"
     "  MOGNAD_TLS_PROXY        1 when behind a TLS reverse proxy: cookies get Secure\n"
     "  MOGNAD_TRUSTED_PROXIES  comma-separated addresses/CIDRs of reverse proxies whose\n"
@@ -237,6 +239,16 @@ int mg_config_load(struct mg_config *cfg, mg_config_getenv get, char *err,
             return -1;
         }
         cfg->timeout = (unsigned int)n;
+    }
+
+    cfg->body_timeout = MG_CONFIG_DEFAULT_BODY_TIMEOUT;
+    v = get("MOGNAD_BODY_TIMEOUT");
+    if (v && *v) {
+        if (parse_uint(v, 1, 86400, &n) != 0) {
+            snprintf(err, errlen, "MOGNAD_BODY_TIMEOUT: \"%s\" is not a number of seconds from 1 to 86400", v);
+            return -1;
+        }
+        cfg->body_timeout = (unsigned int)n;
     }
 
     cfg->scheduler_ms = MG_CONFIG_DEFAULT_SCHEDULER_MS;

@@ -330,6 +330,14 @@ static bool grow_append(char **buf, size_t *len, size_t *cap, const char *data, 
     return true;
 }
 
+/* True when the request began more than MOGNAD_BODY_TIMEOUT seconds ago. */
+static bool body_overdue(const struct mg_request *req)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec - req->started.tv_sec > (time_t)req->srv->cfg->body_timeout;
+}
+
 static enum MHD_Result on_multipart(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *filename, const char *content_type,
                                     const char *transfer_encoding, const char *data, uint64_t off,
@@ -559,6 +567,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        /* Every byte resets the idle timeout, so a body trickled in a byte
+         * at a time would hold the connection for ever: the whole body
+         * gets MOGNAD_BODY_TIMEOUT seconds. */
+        if (body_overdue(req)) {
+            mg_log_client("closed a connection whose request body took over %u s", srv->cfg->body_timeout);
+            return MHD_NO;
+        }
         if (req->body_too_large)
             return MHD_YES;
         if (req->pp) {

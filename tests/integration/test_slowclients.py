@@ -1,5 +1,6 @@
 """Slow and greedy clients: stalled headers and bodies are closed by the
-connection timeout (MOGNAD_TIMEOUT), connections beyond
+connection timeout (MOGNAD_TIMEOUT), a body trickled in byte by byte by
+the body timeout (MOGNAD_BODY_TIMEOUT), connections beyond
 MOGNAD_MAX_CONNECTIONS and beyond MOGNAD_MAX_PER_CLIENT from one address
 are refused cleanly, and the service stays up for everyone else."""
 import os
@@ -108,6 +109,42 @@ def test_stalled_headers_and_bodies_are_closed_by_the_timeout():
 
 
 @test
+def test_a_body_trickled_byte_by_byte_is_cut_off_by_the_body_timeout():
+    with Server(env={**QUIET, "MOGNAD_TIMEOUT": "30", "MOGNAD_BODY_TIMEOUT": "2"}) as s:
+        c = connect(s)
+        c.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 400\r\n\r\n")
+        t0 = time.monotonic()
+        cut = None
+        # A byte every 0.3 s: never idle for long, 400 bytes would take 2 minutes.
+        for i in range(60):
+            try:
+                c.sendall(b" ")
+            except (BrokenPipeError, ConnectionResetError):
+                cut = time.monotonic() - t0
+                break
+            c.settimeout(0.3)
+            try:
+                if c.recv(65536) == b"":
+                    cut = time.monotonic() - t0
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                cut = time.monotonic() - t0
+                break
+        c.close()
+        assert cut is not None, "the trickled body was still accepted after 18 s with MOGNAD_BODY_TIMEOUT=2"
+        assert 1.5 <= cut <= 8, cut
+        assert "request body took over 2 s" in s.log(), s.log()[-1000:]
+        # A body that arrives in time is served.
+        r = s.request("POST", "/api/v1/session", body='{"login": "x", "password": "y"}',
+                      headers={"Content-Type": "application/json"})
+        assert r.status == 401, r.status
+        assert healthy(s)
+
+
+@test
 def test_connections_beyond_the_limit_are_refused_and_the_service_recovers():
     # One worker thread: libmicrohttpd splits the limit over its pool.
     with Server(env={**QUIET, "MOGNAD_MAX_CONNECTIONS": "8", "MOGNAD_THREADS": "1",
@@ -172,7 +209,8 @@ def test_bad_limits_stop_the_server_with_one_line():
     import subprocess
     from mgtest import BIN
     for var, value in [("MOGNAD_MAX_PER_CLIENT", "0"), ("MOGNAD_MAX_PER_CLIENT", "lots"),
-                       ("MOGNAD_MAX_CONNECTIONS", "0"), ("MOGNAD_TIMEOUT", "0"), ("MOGNAD_TIMEOUT", "3601")]:
+                       ("MOGNAD_MAX_CONNECTIONS", "0"), ("MOGNAD_TIMEOUT", "0"), ("MOGNAD_TIMEOUT", "3601"),
+                       ("MOGNAD_BODY_TIMEOUT", "0"), ("MOGNAD_BODY_TIMEOUT", "2m")]:
         r = subprocess.run([BIN, "serve"], env={**os.environ, "MOGNAD_LISTEN": "127.0.0.1:0", var: value},
                            capture_output=True, text=True, timeout=20)
         assert r.returncode == 2, (var, value, r.returncode, r.stderr)
