@@ -9,6 +9,14 @@
 struct cJSON;
 struct mg_db_conn;
 
+/* Who acts, for the audit log: an HR user (user_id > 0, name their login)
+ * or a program (user_id 0, name "cli", "scheduler", "demo"). */
+struct mg_actor {
+    int64_t user_id;
+    const char *name;
+};
+#define MG_ACTOR(name) ((struct mg_actor){0, (name)})
+
 /* Appends one entry inside the caller's transaction. `user_id` 0 means no
  * HR user (the command line or the scheduler); `actor` names who acted
  * ("cli", "scheduler", a login); `detail` (may be NULL) is not freed and

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "mg_audit.h"
 #include "mg_auth.h"
 #include "mg_error.h"
 #include "mg_form.h"
@@ -77,6 +78,12 @@ int mg_http_start(struct mg_server *srv);
 /* Stops accepting, waits up to `grace_seconds` for requests in flight,
  * then closes every connection. */
 void mg_http_stop(struct mg_server *srv, unsigned int grace_seconds);
+
+/* The request's HR user as the actor of an audit log entry. */
+static inline struct mg_actor mg_request_actor(const struct mg_request *req)
+{
+    return (struct mg_actor){req->user.id, req->user.login};
+}
 
 /* Replies. Each queues exactly one response with the security headers,
  * records status and size for the access log and returns MHD_YES unless

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mg_audit.h"
+
 struct mg_db_conn;
 struct mg_keys;
 
@@ -46,7 +48,7 @@ struct mg_invite_out {
     void *mail_ctx;
     const char *base_url; /* e.g. https://survey.example.org, no trailing '/' */
     bool new_only;        /* invite: only the invitations this run created */
-    const char *actor;    /* who acts, for the audit log; NULL: "cli" */
+    struct mg_actor actor; /* who acts, for the audit log; name NULL: "cli" */
 };
 
 struct mg_csv;

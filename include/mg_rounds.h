@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mg_audit.h"
 #include "mg_error.h"
 
 struct cJSON;
@@ -51,15 +52,15 @@ int mg_parse_months(const char *s);
 int mg_parse_days(const char *s);
 
 enum mg_error mg_round_create(struct mg_db_conn *conn, const struct mg_round_spec *spec,
-                              const char *actor, int64_t *id, char *msg, size_t msglen);
+                              struct mg_actor actor, int64_t *id, char *msg, size_t msglen);
 enum mg_error mg_round_update(struct mg_db_conn *conn, int64_t id,
-                              const struct mg_round_spec *spec, const char *actor, char *msg,
+                              const struct mg_round_spec *spec, struct mg_actor actor, char *msg,
                               size_t msglen);
 /* Opens or closes round `id` now. A closed round reopens only with
  * `reopen`, and when its closing time has passed only with a new `closes`. */
 enum mg_error mg_round_transition(struct mg_db_conn *conn, int64_t id,
                                   enum mg_round_action action, bool reopen,
-                                  const char *closes, const char *actor, char *msg,
+                                  const char *closes, struct mg_actor actor, char *msg,
                                   size_t msglen);
 /* The rounds as a JSON array, newest first; NULL on a database error. */
 struct cJSON *mg_round_list(struct mg_db_conn *conn);
@@ -68,7 +69,7 @@ struct cJSON *mg_round_list(struct mg_db_conn *conn);
 struct cJSON *mg_round_get(struct mg_db_conn *conn, int64_t id, enum mg_error *err);
 
 enum mg_error mg_series_create(struct mg_db_conn *conn, const struct mg_series_spec *spec,
-                               const char *actor, int64_t *id, char *msg, size_t msglen);
+                               struct mg_actor actor, int64_t *id, char *msg, size_t msglen);
 struct cJSON *mg_series_list(struct mg_db_conn *conn);
 
 #endif

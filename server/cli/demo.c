@@ -495,14 +495,14 @@ static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const c
     mg_clock_set(before);
     struct mg_round_spec spec = {.name = name, .opens = opens, .closes = closes, .mode = "pseudonymous",
                                  .language = "sv", .unit_code = root, .k = DEMO_K};
-    if (mg_round_create(conn, &spec, "demo", &d.round[0], d.msg, sizeof d.msg) != MG_OK)
+    if (mg_round_create(conn, &spec, MG_ACTOR("demo"), &d.round[0], d.msg, sizeof d.msg) != MG_OK)
         goto fail;
     struct mg_series_spec sspec = {.name = SERIES_NAME, .every = "12months", .duration = "6weeks",
                                    .template_round = d.round[0]};
-    if (mg_series_create(conn, &sspec, "demo", &d.series, d.msg, sizeof d.msg) != MG_OK)
+    if (mg_series_create(conn, &sspec, MG_ACTOR("demo"), &d.series, d.msg, sizeof d.msg) != MG_OK)
         goto fail;
     mg_clock_set(opens);
-    if (mg_round_transition(conn, d.round[0], MG_ROUND_OPEN, false, NULL, "demo", d.msg, sizeof d.msg) !=
+    if (mg_round_transition(conn, d.round[0], MG_ROUND_OPEN, false, NULL, MG_ACTOR("demo"), d.msg, sizeof d.msg) !=
         MG_OK)
         goto fail;
     if (!invite(conn, keys, &d, 0, base_url, NULL))
@@ -511,7 +511,7 @@ static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const c
     if (mg_db_tx(conn, respond_tx, &r0) < 0)
         goto fail;
     mg_clock_set(closes);
-    if (mg_round_transition(conn, d.round[0], MG_ROUND_CLOSE, false, NULL, "demo", d.msg, sizeof d.msg) !=
+    if (mg_round_transition(conn, d.round[0], MG_ROUND_CLOSE, false, NULL, MG_ACTOR("demo"), d.msg, sizeof d.msg) !=
         MG_OK)
         goto fail;
 

@@ -279,17 +279,17 @@ int mg_cli_round(int argc, char **argv)
         if (lr != 0)
             err = MG_ERR_INVALID_INPUT;
     } else if (strcmp(sub, "create") == 0) {
-        err = mg_round_create(conn, &o.spec, "cli", &id, msg, sizeof msg);
+        err = mg_round_create(conn, &o.spec, MG_ACTOR("cli"), &id, msg, sizeof msg);
         if (err == MG_OK)
             printf("created round %lld\n", (long long)id);
     } else if (strcmp(sub, "set") == 0) {
-        err = mg_round_update(conn, id, &o.spec, "cli", msg, sizeof msg);
+        err = mg_round_update(conn, id, &o.spec, MG_ACTOR("cli"), msg, sizeof msg);
         if (err == MG_OK)
             printf("updated round %lld\n", (long long)id);
     } else if (strcmp(sub, "open") == 0 || strcmp(sub, "close") == 0) {
         bool open = strcmp(sub, "open") == 0;
         err = mg_round_transition(conn, id, open ? MG_ROUND_OPEN : MG_ROUND_CLOSE, o.reopen,
-                                  o.spec.closes, "cli", msg, sizeof msg);
+                                  o.spec.closes, MG_ACTOR("cli"), msg, sizeof msg);
         if (err == MG_OK)
             printf("%s round %lld\n", open ? "opened" : "closed", (long long)id);
     } else if (strcmp(sub, "list") == 0) {
@@ -361,7 +361,7 @@ int mg_cli_series(int argc, char **argv)
     }
     if (strcmp(sub, "create") == 0) {
         int64_t id;
-        enum mg_error err = mg_series_create(conn, &o.series, "cli", &id, msg, sizeof msg);
+        enum mg_error err = mg_series_create(conn, &o.series, MG_ACTOR("cli"), &id, msg, sizeof msg);
         if (err != MG_OK) {
             rc = report("series", msg);
             goto cleanup;

@@ -482,7 +482,7 @@ struct invite_ctx {
     bool *created;           /* per row: made by this run */
     struct mg_invite_counts *counts;
     struct mg_buf *problems;
-    const char *actor; /* for the audit log */
+    struct mg_actor actor; /* for the audit log */
     bool refused; /* the round or the register was refused: msg or problems say why */
     char *msg;
     size_t msglen;
@@ -673,7 +673,7 @@ static enum mg_qs invite_tx(struct mg_db_conn *conn, void *arg)
     cJSON_AddNumberToObject(detail, "created", (double)c->counts->created);
     cJSON_AddNumberToObject(detail, "updated", (double)c->counts->updated);
     cJSON_AddNumberToObject(detail, "completed", (double)c->counts->completed);
-    qs = mg_audit(conn, 0, c->actor ? c->actor : "cli", "round.invite", detail);
+    qs = mg_audit(conn, c->actor.user_id, c->actor.name ? c->actor.name : "cli", "round.invite", detail);
     if (qs >= 0)
         qs = MG_QS_ROWS;
 

@@ -265,7 +265,7 @@ static enum mg_error check_spec(const struct mg_round_spec *spec, bool creating,
 
 struct create_ctx {
     const struct mg_round_spec *spec;
-    const char *actor;
+    struct mg_actor actor;
     int64_t id;
     enum mg_error err;
     char *msg;
@@ -351,7 +351,7 @@ static enum mg_qs create_tx(struct mg_db_conn *conn, void *arg)
     cJSON_AddNumberToObject(detail, "round", (double)c->id);
     cJSON_AddStringToObject(detail, "name", spec->name);
     cJSON_AddStringToObject(detail, "mode", spec->mode);
-    qs = mg_audit(conn, 0, c->actor, "round.create", detail);
+    qs = mg_audit(conn, c->actor.user_id, c->actor.name, "round.create", detail);
     cJSON_Delete(detail);
     if (qs < 0)
         c->err = db_error(conn, c->msg, c->msglen);
@@ -359,7 +359,7 @@ static enum mg_qs create_tx(struct mg_db_conn *conn, void *arg)
 }
 
 enum mg_error mg_round_create(struct mg_db_conn *conn, const struct mg_round_spec *spec,
-                              const char *actor, int64_t *id, char *msg, size_t msglen)
+                              struct mg_actor actor, int64_t *id, char *msg, size_t msglen)
 {
     struct create_ctx c = {spec, actor, 0, MG_OK, msg, msglen};
     enum mg_error err = check_spec(spec, true, msg, msglen);
@@ -380,7 +380,7 @@ struct change_ctx {
     bool reopen;
     const char *closes;
     bool is_transition;
-    const char *actor;
+    struct mg_actor actor;
     enum mg_error err;
     char *msg;
     size_t msglen;
@@ -545,7 +545,7 @@ static enum mg_qs change_tx(struct mg_db_conn *conn, void *arg)
     }
     cJSON *detail = cJSON_CreateObject();
     cJSON_AddNumberToObject(detail, "round", (double)c->id);
-    qs = mg_audit(conn, 0, c->actor, action, detail);
+    qs = mg_audit(conn, c->actor.user_id, c->actor.name, action, detail);
     cJSON_Delete(detail);
     if (qs < 0)
         c->err = db_error(conn, c->msg, c->msglen);
@@ -553,7 +553,7 @@ static enum mg_qs change_tx(struct mg_db_conn *conn, void *arg)
 }
 
 enum mg_error mg_round_update(struct mg_db_conn *conn, int64_t id,
-                              const struct mg_round_spec *spec, const char *actor, char *msg,
+                              const struct mg_round_spec *spec, struct mg_actor actor, char *msg,
                               size_t msglen)
 {
     struct change_ctx c = {id, spec, MG_ROUND_OPEN, false, NULL, false, actor, MG_OK, msg, msglen};
@@ -567,7 +567,7 @@ enum mg_error mg_round_update(struct mg_db_conn *conn, int64_t id,
 
 enum mg_error mg_round_transition(struct mg_db_conn *conn, int64_t id,
                                   enum mg_round_action action, bool reopen,
-                                  const char *closes, const char *actor, char *msg,
+                                  const char *closes, struct mg_actor actor, char *msg,
                                   size_t msglen)
 {
     struct change_ctx c = {id, NULL, action, reopen, closes, true, actor, MG_OK, msg, msglen};
@@ -679,7 +679,7 @@ MG_DB_STMT(stmt_series_list,
 struct series_ctx {
     const struct mg_series_spec *spec;
     int every, duration, pret, rret;
-    const char *actor;
+    struct mg_actor actor;
     int64_t id;
     enum mg_error err;
     char *msg;
@@ -736,7 +736,7 @@ static enum mg_qs series_tx(struct mg_db_conn *conn, void *arg)
     cJSON_AddNumberToObject(detail, "series", (double)c->id);
     cJSON_AddStringToObject(detail, "name", c->spec->name);
     cJSON_AddNumberToObject(detail, "template_round", (double)c->spec->template_round);
-    qs = mg_audit(conn, 0, c->actor, "series.create", detail);
+    qs = mg_audit(conn, c->actor.user_id, c->actor.name, "series.create", detail);
     cJSON_Delete(detail);
     if (qs < 0)
         c->err = db_error(conn, c->msg, c->msglen);
@@ -744,7 +744,7 @@ static enum mg_qs series_tx(struct mg_db_conn *conn, void *arg)
 }
 
 enum mg_error mg_series_create(struct mg_db_conn *conn, const struct mg_series_spec *spec,
-                               const char *actor, int64_t *id, char *msg, size_t msglen)
+                               struct mg_actor actor, int64_t *id, char *msg, size_t msglen)
 {
     struct series_ctx c = {spec, 0, 0, -1, -1, actor, 0, MG_OK, msg, msglen};
     size_t n = spec->name ? strlen(spec->name) : 0;

@@ -108,7 +108,7 @@ enum MHD_Result mg_handle_rounds_create(struct mg_request *req)
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
-    enum mg_error err = mg_round_create(conn, &spec, req->user.login, &id, msg, sizeof msg);
+    enum mg_error err = mg_round_create(conn, &spec, mg_request_actor(req), &id, msg, sizeof msg);
     if (err != MG_OK) {
         mg_db_release(req->srv->db, conn);
         return reply_module_error(req, err, msg);
@@ -141,7 +141,7 @@ enum MHD_Result mg_handle_round_update(struct mg_request *req)
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
-    enum mg_error err = mg_round_update(conn, id, &spec, req->user.login, msg, sizeof msg);
+    enum mg_error err = mg_round_update(conn, id, &spec, mg_request_actor(req), msg, sizeof msg);
     if (err != MG_OK) {
         mg_db_release(req->srv->db, conn);
         return reply_module_error(req, err, msg);
@@ -171,7 +171,7 @@ static enum MHD_Result transition(struct mg_request *req, enum mg_round_action a
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
-    enum mg_error err = mg_round_transition(conn, id, action, reopen, closes, req->user.login, msg, sizeof msg);
+    enum mg_error err = mg_round_transition(conn, id, action, reopen, closes, mg_request_actor(req), msg, sizeof msg);
     if (err != MG_OK) {
         mg_db_release(req->srv->db, conn);
         return reply_module_error(req, err, msg);
@@ -222,7 +222,7 @@ enum MHD_Result mg_handle_series_create(struct mg_request *req)
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_reply_error(req, MG_ERR_UNAVAILABLE, NULL, NULL);
-    enum mg_error err = mg_series_create(conn, &spec, req->user.login, &id, msg, sizeof msg);
+    enum mg_error err = mg_series_create(conn, &spec, mg_request_actor(req), &id, msg, sizeof msg);
     cJSON *list = err == MG_OK ? mg_series_list(conn) : NULL;
     mg_db_release(req->srv->db, conn);
     if (err != MG_OK)

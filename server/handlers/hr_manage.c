@@ -436,7 +436,7 @@ enum MHD_Result mg_handle_hr_manage_round_create(struct mg_request *req)
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
-    enum mg_error err = mg_round_create(conn, &spec, req->user.login, &id, msg, sizeof msg);
+    enum mg_error err = mg_round_create(conn, &spec, mg_request_actor(req), &id, msg, sizeof msg);
     mg_db_release(req->srv->db, conn);
     if (err == MG_ERR_UNAVAILABLE || err == MG_ERR_DB)
         return mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
@@ -479,7 +479,7 @@ enum MHD_Result mg_handle_hr_manage_series_create(struct mg_request *req)
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
-    enum mg_error err = mg_series_create(conn, &spec, req->user.login, &id, msg, sizeof msg);
+    enum mg_error err = mg_series_create(conn, &spec, mg_request_actor(req), &id, msg, sizeof msg);
     mg_db_release(req->srv->db, conn);
     if (err == MG_ERR_UNAVAILABLE || err == MG_ERR_DB)
         return mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
@@ -695,7 +695,7 @@ static enum MHD_Result transition(struct mg_request *req, enum mg_round_action a
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
-    enum mg_error err = mg_round_transition(conn, id, action, false, NULL, req->user.login, msg, sizeof msg);
+    enum mg_error err = mg_round_transition(conn, id, action, false, NULL, mg_request_actor(req), msg, sizeof msg);
     mg_db_release(req->srv->db, conn);
     switch (err) {
     case MG_OK:
@@ -919,7 +919,7 @@ enum MHD_Result mg_handle_hr_manage_register(struct mg_request *req)
         ret = mg_hrm_notice(req, 503, MSG_ERROR_TITLE, MSG_HR_UNAVAILABLE);
         goto cleanup;
     }
-    struct mg_invite_out o = {.csv = out, .base_url = base, .actor = req->user.login};
+    struct mg_invite_out o = {.csv = out, .base_url = base, .actor = mg_request_actor(req)};
     struct mg_invite_counts n;
     int rc = remind ? mg_invite_remind(conn, req->srv->keys, id, "register", rows, csv.n, &o, &n, &problems, msg, sizeof msg)
                     : mg_invite_run(conn, req->srv->keys, id, "register", rows, csv.n, &o, &n, &problems, msg, sizeof msg);

@@ -161,9 +161,10 @@ def test_create_round_with_errors_next_to_fields_then_open_and_close():
                                               "duration": "21"})
         assert r.status in (400, 409) and error_fields(r.text) == ["s-name"]
 
-        # Every change is in the audit log under the analyst's login.
-        rows = psql("SELECT actor, action FROM audit_log WHERE action LIKE 'round.%' OR action LIKE 'series.%' "
-                    "ORDER BY id")
+        # Every change is in the audit log under the analyst's login, linked
+        # to her user row.
+        rows = psql("SELECT a.actor, a.action FROM audit_log a JOIN users u ON u.id = a.user_id "
+                    "AND u.login = a.actor WHERE a.action LIKE 'round.%' OR a.action LIKE 'series.%' ORDER BY a.id")
         assert ["anna", "round.create"] in rows and ["anna", "round.open"] in rows
         assert ["anna", "round.close"] in rows and ["anna", "series.create"] in rows
 
@@ -270,8 +271,8 @@ def test_register_upload_gives_the_links_and_reminders_of_the_command_line():
             "SELECT coalesce(string_agg(detail::text, ' '), '') FROM audit_log"))
         for secret in ("E-1001", "ada.lind", "bo.ek@", token):
             assert secret not in dump and secret not in s.log(), secret
-        assert ["anna", "round.invite"] in psql("SELECT actor, action FROM audit_log")
-        assert ["anna", "round.remind"] in psql("SELECT actor, action FROM audit_log")
+        linked = psql("SELECT a.actor, a.action FROM audit_log a JOIN users u ON u.id = a.user_id")
+        assert ["anna", "round.invite"] in linked and ["anna", "round.remind"] in linked
 
 
 @test
