@@ -1,6 +1,7 @@
 // dashboard.mjs: the HR dashboard in a real headless Chromium: a keyboard
 // login, the rounds list, the heatmap (sorting), a drill-down, the trend,
-// the management and audit pages, in Swedish and Nynorsk, at desktop width
+// the management pages with a register upload, the audit page, in Swedish
+// and Nynorsk, at desktop width
 // and at 320 px, with axe-core on every page.
 //
 //   node tests/browser/dashboard.mjs BASE_URL LOGIN PASSWORD ROUND SERIES UNIT
@@ -105,6 +106,33 @@ try {
   await page.goto(`${base}/hr/manage?lang=sv`);
   check(await page.locator('form').count() > 0, 'the management page has its forms');
   await axe(page, 'the management page');
+  // A round's page: upload an HR register with the file picker and get
+  // the links back as a download; a broken register shows its error at
+  // the file field.
+  await page.goto(`${base}/hr/manage/rounds/${round}?lang=sv`);
+  check(await page.locator('input[type="file"]#g-file').count() === 1, 'the round page has the register upload');
+  await axe(page, 'the round management page');
+  const register = 'employee_id,email,unit_code,role,language\n'
+    + `B-1,bo.browser@example.org,${unit},staff,sv\nB-2,ea.browser@example.org,${unit},manager,nn\n`;
+  await page.setInputFiles('#g-file', { name: 'register.csv', mimeType: 'text/csv', buffer: Buffer.from(register) });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('form[enctype="multipart/form-data"] button[type="submit"]').press('Enter'),
+  ]);
+  const links = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  check(links[0] === 'email,link,language' && links.length === 3
+    && links[1].startsWith('bo.browser@example.org,') && links[2].endsWith(',nn'),
+  `the upload downloads the links of both people (${links.length - 1} rows)`);
+  await page.goto(`${base}/hr/manage/rounds/${round}?lang=sv`);
+  await page.setInputFiles('#g-file', { name: 'broken.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('employee_id,email\nB-3,x@example.org\n') });
+  await Promise.all([page.waitForNavigation(),
+    page.locator('form[enctype="multipart/form-data"] button[type="submit"]').press('Enter')]);
+  check(await page.locator('#g-file[aria-invalid="true"]').count() === 1
+    && (await page.locator('#g-file-error').innerText()).length > 10,
+  'a register without its columns is refused with the error at the file field');
+  await axe(page, 'the round page with an upload error');
+
   await page.goto(`${base}/hr/audit?lang=sv`);
   check(await page.locator('table').count() > 0, 'the audit page lists entries');
   await axe(page, 'the audit page');

@@ -37,13 +37,26 @@ _snap_psql = None
 
 def snapshot():
     """{table: (rows, md5 of the sorted rows)} for every table. A session's
-    last_seen_at moves on every authenticated request by design: left out."""
+    last_seen_at moves on every authenticated request by design: left out.
+    Aggregate tables are compared by their sums over shards."""
     global _snap_sql
     if _snap_sql is None:
         tables = [r[0] for r in psql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
-        _snap_sql = " UNION ALL ".join(
-            f"SELECT '{t}', count(*), md5(coalesce(string_agg(x, '|' ORDER BY x), '')) "
-            f"FROM (SELECT (to_jsonb(t) - 'last_seen_at')::text AS x FROM \"{t}\" t) s" for t in tables)
+        parts = []
+        for t in tables:
+            cols = [r[0] for r in psql("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                       "'public' AND table_name = :'p1' ORDER BY ordinal_position", t)]
+            if "shard" in cols:
+                # An aggregate: what it says (sums over shards), not how the
+                # scheduler happens to have folded its rows.
+                keys, values = cols[:cols.index("shard")], cols[cols.index("shard") + 1:]
+                rows = (f"SELECT concat_ws(',', {', '.join(keys)}, {', '.join(f'sum({v})' for v in values)}) AS x "
+                        f"FROM \"{t}\" GROUP BY {', '.join(keys)} "
+                        f"HAVING {' OR '.join(f'sum({v}) <> 0' for v in values)}")
+            else:
+                rows = f"SELECT (to_jsonb(t) - 'last_seen_at')::text AS x FROM \"{t}\" t"
+            parts.append(f"SELECT '{t}', count(*), md5(coalesce(string_agg(x, '|' ORDER BY x), '')) FROM ({rows}) s")
+        _snap_sql = " UNION ALL ".join(parts)
     global _snap_psql
     if _snap_psql is None:
         _snap_psql = PsqlSession()

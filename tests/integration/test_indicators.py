@@ -284,9 +284,9 @@ def test_pairs_follow_revisions_in_either_round_and_any_order():
         return new
 
     # A revision in the earlier round while its partner is in the later one.
-    old = psql(f"SELECT id FROM responses WHERE round_id = {r1} AND pseudonym = "
-               f"(SELECT pseudonym FROM responses WHERE round_id = {r2} AND role = 'staff' "
-               f"AND index_score IS NOT NULL ORDER BY id LIMIT 1)")[0][0]
+    old = psql(f"SELECT p.id FROM responses p JOIN responses c ON c.pseudonym = p.pseudonym AND c.role = p.role "
+               f"WHERE p.round_id = {r1} AND c.round_id = {r2} AND p.role = 'staff' "
+               f"AND p.index_score IS NOT NULL AND c.index_score IS NOT NULL ORDER BY p.pseudonym LIMIT 1")[0][0]
     person = psql(f"SELECT encode(pseudonym, 'hex') FROM responses WHERE id = '{old}'")[0][0]
     psql(f"SELECT mg_delete_response('{old}')")
     assert_pairs_match()
