@@ -117,10 +117,14 @@ END;
 $$;
 COMMENT ON FUNCTION mg_agg_response(uuid, integer) IS 'Adds (+1) or removes (-1) one stored response to or from the agg_* tables, pairs included; reads only that response''s rows and its person''s neighbouring responses.';
 
--- The pairs of the responses stored so far, from the join the indicators
--- used to run per request.
-INSERT INTO agg_paired (round_id, unit_id, role, shard, n, sum, sumsq)
-SELECT c.round_id, c.unit_id, c.role, -1, count(*), sum(c.index_score - p.index_score),
+-- Every pair of the stored responses of the rounds `p_rounds` (all rounds
+-- when NULL), from scratch: the join the indicators used to run per
+-- request. For filling agg_paired in bulk (below, the bench's loader, and
+-- the tests' re-aggregation); mg_agg_paired keeps it one response at a time.
+CREATE FUNCTION mg_paired_from_responses(p_rounds bigint[] DEFAULT NULL)
+RETURNS TABLE (round_id bigint, unit_id bigint, role text, n bigint, sum numeric, sumsq numeric)
+LANGUAGE sql STABLE AS $$
+SELECT c.round_id, c.unit_id, c.role, count(*), sum(c.index_score - p.index_score),
        sum((c.index_score - p.index_score) * (c.index_score - p.index_score))
   FROM rounds rc
   JOIN rounds rp ON rp.series_id = rc.series_id AND rp.mode = 'pseudonymous'
@@ -128,8 +132,13 @@ SELECT c.round_id, c.unit_id, c.role, -1, count(*), sum(c.index_score - p.index_
   JOIN responses c ON c.round_id = rc.id AND c.pseudonym IS NOT NULL AND c.index_score IS NOT NULL
   JOIN responses p ON p.round_id = rp.id AND p.pseudonym = c.pseudonym AND p.role = c.role
    AND p.index_score IS NOT NULL
- WHERE rc.mode = 'pseudonymous'
- GROUP BY 1, 2, 3;
+ WHERE rc.mode = 'pseudonymous' AND (p_rounds IS NULL OR rc.id = ANY (p_rounds))
+ GROUP BY 1, 2, 3
+$$;
+
+-- The pairs of the responses stored so far.
+INSERT INTO agg_paired (round_id, unit_id, role, shard, n, sum, sumsq)
+SELECT round_id, unit_id, role, -1, n, sum, sumsq FROM mg_paired_from_responses();
 
 -- Folds every unlocked shard row into its key's row -1; returns how many
 -- shard rows it folded.

@@ -65,19 +65,10 @@ DO UPDATE SET n = a.n + EXCLUDED.n, sum = a.sum + EXCLUDED.sum, sumsq = a.sumsq 
 
 DROP TABLE cnt, cnt64;
 
--- The paired change: the join sql/007_compact.sql fills agg_paired with
--- (tests/integration/test_indicators.py checks that join against the pairs
--- mg_agg_response keeps).
+-- The paired change, as sql/007_compact.sql fills agg_paired (the tests
+-- check that against the pairs mg_agg_response keeps).
 INSERT INTO agg_paired AS a (round_id, unit_id, role, shard, n, sum, sumsq)
-SELECT c.round_id, c.unit_id, c.role, 0, count(*), sum(c.index_score - p.index_score),
-       sum((c.index_score - p.index_score) * (c.index_score - p.index_score))
-FROM rounds rc
-JOIN rounds rp ON rp.series_id = rc.series_id AND rp.mode = 'pseudonymous'
- AND rp.seq = (SELECT max(seq) FROM rounds x WHERE x.series_id = rc.series_id AND x.seq < rc.seq)
-JOIN responses c ON c.round_id = rc.id AND c.pseudonym IS NOT NULL AND c.index_score IS NOT NULL
-JOIN responses p ON p.round_id = rp.id AND p.pseudonym = c.pseudonym AND p.role = c.role
- AND p.index_score IS NOT NULL
-WHERE rc.mode = 'pseudonymous' AND rc.id IN (SELECT DISTINCT round_id FROM bench.map)
-GROUP BY 1, 2, 3
+SELECT round_id, unit_id, role, 0, n, sum, sumsq
+FROM mg_paired_from_responses(ARRAY(SELECT DISTINCT round_id FROM bench.map))
 ON CONFLICT (round_id, unit_id, role, shard)
 DO UPDATE SET n = a.n + EXCLUDED.n, sum = a.sum + EXCLUDED.sum, sumsq = a.sumsq + EXCLUDED.sumsq;

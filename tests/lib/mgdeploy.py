@@ -77,18 +77,13 @@ def reaggregate(url):
     responses and invitations with the current schema's functions."""
     # Replaying every response would count each pair twice (a pair is
     # counted when its second response is stored, and here both are), so
-    # the pairs come from the join the migration fills agg_paired with.
+    # the pairs come from mg_paired_from_responses, as the migration fills
+    # agg_paired.
     psql("BEGIN; TRUNCATE " + ", ".join(AGG_TABLES) + ";"
          " SELECT count(mg_agg_response(id, 1)) FROM (SELECT id FROM responses ORDER BY id) r;"
          " INSERT INTO agg_invited (round_id, unit_id, role, shard, n)"
          " SELECT round_id, unit_id, role, 0, count(*) FROM invitations GROUP BY 1, 2, 3;"
          " TRUNCATE agg_paired;"
          " INSERT INTO agg_paired (round_id, unit_id, role, shard, n, sum, sumsq)"
-         " SELECT c.round_id, c.unit_id, c.role, 0, count(*), sum(c.index_score - p.index_score),"
-         "  sum((c.index_score - p.index_score) * (c.index_score - p.index_score))"
-         "  FROM rounds rc JOIN rounds rp ON rp.series_id = rc.series_id AND rp.mode = 'pseudonymous'"
-         "   AND rp.seq = (SELECT max(seq) FROM rounds x WHERE x.series_id = rc.series_id AND x.seq < rc.seq)"
-         "  JOIN responses c ON c.round_id = rc.id AND c.pseudonym IS NOT NULL AND c.index_score IS NOT NULL"
-         "  JOIN responses p ON p.round_id = rp.id AND p.pseudonym = c.pseudonym AND p.role = c.role"
-         "   AND p.index_score IS NOT NULL WHERE rc.mode = 'pseudonymous' GROUP BY 1, 2, 3;"
+         " SELECT round_id, unit_id, role, 0, n, sum, sumsq FROM mg_paired_from_responses();"
          " COMMIT;", url=url)
