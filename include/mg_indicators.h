@@ -38,6 +38,17 @@ enum mg_error mg_indicators_round(struct mg_db_conn *conn, int64_t round_id,
                                   const struct mg_ind_query *q, struct cJSON **out, char *msg,
                                   size_t msglen);
 
+/* The response counts alone of the unit mg_indicators_round would start at
+ * (the round's, or the viewer's): {"round", "role", "units": [{"code",
+ * "name", "subtree", "alone"}]}, each cell holding "responded", "invited"
+ * and "response_rate" exactly as mg_indicators_round gives them (the
+ * privacy rule decides per measure, so the counts' cells are the same).
+ * q->unit_code and q->depth are not used. For the rounds list: it loads no
+ * scores. Errors as for mg_indicators_round. */
+enum mg_error mg_indicators_counts(struct mg_db_conn *conn, int64_t round_id,
+                                   const struct mg_ind_query *q, struct cJSON **out, char *msg,
+                                   size_t msglen);
+
 /* Every unit (of the viewer's subtree) x every area: mean and n of the
  * subtree, and the index, for role `q->role`; q->unit_code and q->depth
  * are not used. Errors as for mg_indicators_round. */

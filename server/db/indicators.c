@@ -536,19 +536,22 @@ static void roll_up(const struct tree *t, struct msum *atom, struct msum *sub, s
                 add_msum(&sub[t->parent[u] * width + i], &sub[u * width + i]);
 }
 
+/* How much of a round to load: everything; what the overview shows (no
+ * levels, base services or reliability); or the response counts alone. What
+ * is not loaded is marked hidden, so it can never be shown. */
+enum load { L_FULL, L_OVERVIEW, L_COUNTS };
+
 /* Loads round `id`: MG_QS_NONE when there is no such round. */
-/* Loads round `id`; `brief` (the overview) skips what the overview does
- * not show: levels, base services and reliability. */
 static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r,
-                                  bool brief);
+                                  enum load what);
 
 static enum mg_qs round_load(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r)
 {
-    return round_load_what(conn, t, id, r, false);
+    return round_load_what(conn, t, id, r, L_FULL);
 }
 
 static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r,
-                                  bool brief)
+                                  enum load what)
 {
     PGresult *res = NULL;
     enum mg_qs qs;
@@ -621,6 +624,8 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
     PQclear(res);
     res = NULL;
 
+    if (what == L_COUNTS)
+        goto sums_done;
     if ((qs = query_round(conn, &stmt_agg_scores, id, &res)) < 0)
         goto fail;
     for (int row = 0, next; row < PQntuples(res); row = next) {
@@ -640,7 +645,7 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
     PQclear(res);
     res = NULL;
 
-    if (brief)
+    if (what == L_OVERVIEW)
         goto sums_done;
     if ((qs = query_round(conn, &stmt_agg_levels, id, &res)) < 0)
         goto fail;
@@ -690,7 +695,7 @@ sums_done:
         goto fail;
     roll_up(t, r->atom, r->sub, 2 * r->nm);
     for (size_t m = 0; m < r->nm; m++) {
-        if (brief && r->m[m].kind == M_SERVICE) {
+        if ((what == L_OVERVIEW && r->m[m].kind == M_SERVICE) || (what == L_COUNTS && m != 0)) {
             /* Not loaded: hidden, so nothing unloaded can ever be shown. */
             for (size_t i = 0; i < n * 6; i++)
                 r->st[m * n * 6 + i] = MG_PRIV_SMALL;
@@ -1104,7 +1109,7 @@ static cJSON *reliability_json(const struct round *r)
 
 /* ---- requests ------------------------------------------------------------- */
 
-enum what { W_ROUND, W_OVERVIEW, W_TREND };
+enum what { W_ROUND, W_OVERVIEW, W_TREND, W_COUNTS };
 
 struct ctx {
     enum what what;
@@ -1243,7 +1248,7 @@ static enum mg_qs build_round(struct mg_db_conn *conn, struct ctx *c, const stru
 static enum mg_qs build_overview(struct mg_db_conn *conn, struct ctx *c, const struct tree *t)
 {
     struct round r;
-    enum mg_qs qs = round_load_what(conn, t, c->id, &r, true);
+    enum mg_qs qs = round_load_what(conn, t, c->id, &r, L_OVERVIEW);
     size_t viewer = MG_PRIV_NONE;
 
     if (qs == MG_QS_NONE)
@@ -1363,6 +1368,41 @@ static enum mg_qs build_trend(struct mg_db_conn *conn, struct ctx *c, const stru
     return MG_QS_ROWS;
 }
 
+/* The unit of the query (the round's, or the viewer's) with its response
+ * counts only: the rounds list's one figure, without loading the rest. */
+static enum mg_qs build_counts(struct mg_db_conn *conn, struct ctx *c, const struct tree *t)
+{
+    struct round r;
+    size_t unit;
+    enum mg_qs qs = round_load_what(conn, t, c->id, &r, L_COUNTS);
+
+    if (qs == MG_QS_NONE)
+        return fail(c, MG_ERR_NOT_FOUND, "No such round.");
+    if (qs < 0)
+        return db_fail(c, qs);
+    if (!resolve_unit(c, t, r.root_code, &unit)) {
+        round_free(&r);
+        return MG_QS_HARD;
+    }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddItemToObject(body, "round", round_header(&r));
+    cJSON_AddStringToObject(body, "role", role_name(c->q->role));
+    cJSON *list = cJSON_AddArrayToObject(body, "units");
+    for (size_t u = 0; u < t->n; u++) {
+        if (unit != MG_PRIV_NONE ? u != unit : t->parent[u] != MG_PRIV_NONE)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", t->code[u]);
+        cJSON_AddStringToObject(o, "name", t->name[u]);
+        add_counts(cJSON_AddObjectToObject(o, "subtree"), &r, t->n, u, MG_PRIV_SUBTREE, c->q->role);
+        add_counts(cJSON_AddObjectToObject(o, "alone"), &r, t->n, u, MG_PRIV_ALONE, c->q->role);
+        cJSON_AddItemToArray(list, o);
+    }
+    c->out = body;
+    round_free(&r);
+    return MG_QS_ROWS;
+}
+
 static enum mg_qs run_tx(struct mg_db_conn *conn, void *arg)
 {
     struct ctx *c = arg;
@@ -1385,6 +1425,9 @@ static enum mg_qs run_tx(struct mg_db_conn *conn, void *arg)
         break;
     case W_TREND:
         qs = build_trend(conn, c, &t);
+        break;
+    case W_COUNTS:
+        qs = build_counts(conn, c, &t);
         break;
     }
     tree_free(&t);
@@ -1426,6 +1469,13 @@ enum mg_error mg_indicators_round(struct mg_db_conn *conn, int64_t round_id,
                                   const struct mg_ind_query *q, cJSON **out, char *msg, size_t msglen)
 {
     struct ctx c = {W_ROUND, round_id, q, NULL, MG_OK, msg, msglen};
+    return run(conn, &c, out);
+}
+
+enum mg_error mg_indicators_counts(struct mg_db_conn *conn, int64_t round_id,
+                                   const struct mg_ind_query *q, cJSON **out, char *msg, size_t msglen)
+{
+    struct ctx c = {W_COUNTS, round_id, q, NULL, MG_OK, msg, msglen};
     return run(conn, &c, out);
 }
 

@@ -126,8 +126,10 @@ MG_DB_STMT(stmt_round_list,
            "to_char(r.opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
            "to_char(r.closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
            "r.series_id, r.seq, r.default_language, u.code, "
-           "(SELECT count(*) FROM invitations i WHERE i.round_id = r.id), "
-           "(SELECT count(*) FROM responses s WHERE s.round_id = r.id), "
+           /* From the aggregates, not count(*) of a million rows: the same
+            * numbers, and they stay after response retention. */
+           "(SELECT COALESCE(sum(n), 0) FROM agg_invited i WHERE i.round_id = r.id), "
+           "(SELECT COALESCE(sum(n), 0) FROM agg_responses s WHERE s.round_id = r.id), "
            "(SELECT COALESCE(sum(expected_headcount), 0) FROM round_units ru WHERE ru.round_id = r.id) "
            "FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
            "WHERE $1::bigint IS NULL OR r.id = $1::bigint ORDER BY r.opens_at DESC, r.id DESC");

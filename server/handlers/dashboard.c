@@ -488,7 +488,8 @@ enum MHD_Result mg_handle_hr_rounds(struct mg_request *req)
         struct mg_ind_query q = {NULL, MG_PRIV_ALL, 0, viewer};
         cJSON *ind = NULL;
         char msg[128];
-        enum mg_error err = mg_indicators_round(conn, id, &q, &ind, msg, sizeof msg);
+        /* One figure per round: the counts alone, not every indicator. */
+        enum mg_error err = mg_indicators_counts(conn, id, &q, &ind, msg, sizeof msg);
         if (err == MG_ERR_FORBIDDEN || err == MG_ERR_NOT_FOUND)
             continue;
         if (err != MG_OK) {
