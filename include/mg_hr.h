@@ -28,9 +28,6 @@ struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, 
  * primary: "not found" from the replica. Releases `conn` in that case. */
 bool mg_hr_ask_primary(struct mg_request *req, struct mg_db_conn *conn, enum mg_error err);
 
-/* The {id} path parameter, or 0 when it is not a positive integer. */
-int64_t mg_hr_path_id(struct mg_request *req);
-
 /* Opens a dashboard page in `b`: the shell with the user bar, the
  * dashboard's stylesheet or `stylesheet` when not NULL. `self` is the
  * page's address with its query (for the language links). */

@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mg_request;
 
@@ -68,6 +69,9 @@ enum mg_route_result mg_router_match(const struct mg_route *routes, size_t n,
 
 /* The decoded value of parameter `name`, or NULL. */
 const char *mg_params_get(const struct mg_params *params, const char *name);
+/* The parameter `name` as a database id: a positive decimal integer of at
+ * most 18 digits without sign or leading zero; 0 for anything else. */
+int64_t mg_params_id(const struct mg_params *params, const char *name);
 
 /* The application's route table (server/routes.c). */
 extern const struct mg_route mg_routes[];

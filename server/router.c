@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mg_form.h"
@@ -120,4 +121,14 @@ const char *mg_params_get(const struct mg_params *params, const char *name)
         if (params->name_len[i] == len && memcmp(params->name[i], name, len) == 0)
             return params->value[i];
     return NULL;
+}
+
+int64_t mg_params_id(const struct mg_params *params, const char *name)
+{
+    const char *s = mg_params_get(params, name);
+    char *end;
+    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
+        return 0;
+    long long v = strtoll(s, &end, 10);
+    return *end ? 0 : v;
 }

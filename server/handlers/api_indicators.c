@@ -13,16 +13,6 @@
 #include "mg_indicators.h"
 
 /* The id of the path, or 0 when it is not a positive integer. */
-static int64_t path_id(struct mg_request *req)
-{
-    const char *s = mg_params_get(&req->params, "id");
-    char *end;
-    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
-        return 0;
-    long long v = strtoll(s, &end, 10);
-    return *end ? 0 : v;
-}
-
 /* Reads unit, role and depth (those in `allowed`) from the query string;
  * answers 400 itself, naming the parameter, and returns false. */
 static bool read_query(struct mg_request *req, const char *const *allowed, struct mg_ind_query *q,
@@ -82,7 +72,7 @@ static enum MHD_Result answer(struct mg_request *req, const char *const *allowed
     enum MHD_Result ret;
     char msg[256] = "";
     cJSON *body = NULL;
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
 
     if (!id)
         return mg_reply_error(req, MG_ERR_NOT_FOUND, not_found, NULL);

@@ -11,16 +11,6 @@
 #include "mg_rounds.h"
 
 /* The round id of the path, or 0 when it is not a positive integer. */
-static int64_t path_id(struct mg_request *req)
-{
-    const char *s = mg_params_get(&req->params, "id");
-    char *end;
-    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
-        return 0;
-    long long v = strtoll(s, &end, 10);
-    return *end ? 0 : v;
-}
-
 /* Reads the round fields of the body into `spec`; answers 400 itself. */
 static bool read_spec(struct mg_request *req, struct mg_round_spec *spec, enum MHD_Result *ret)
 {
@@ -118,7 +108,7 @@ enum MHD_Result mg_handle_rounds_create(struct mg_request *req)
 
 enum MHD_Result mg_handle_round_get(struct mg_request *req)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     if (!id)
         return mg_reply_error(req, MG_ERR_NOT_FOUND, "No such round.", NULL);
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
@@ -132,7 +122,7 @@ enum MHD_Result mg_handle_round_update(struct mg_request *req)
     struct mg_round_spec spec;
     enum MHD_Result ret;
     char msg[512];
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
 
     if (!id)
         return mg_reply_error(req, MG_ERR_NOT_FOUND, "No such round.", NULL);
@@ -153,7 +143,7 @@ static enum MHD_Result transition(struct mg_request *req, enum mg_round_action a
 {
     static const char *const allowed_open[] = {"reopen", "closes", NULL};
     static const char *const allowed_close[] = {NULL};
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     bool reopen = false;
     const char *closes = NULL, *bad;
     char msg[512];

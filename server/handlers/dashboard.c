@@ -33,16 +33,6 @@
 
 /* ---- small helpers --------------------------------------------------- */
 
-static int64_t path_id(struct mg_request *req)
-{
-    const char *s = mg_params_get(&req->params, "id");
-    char *end;
-    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
-        return 0;
-    long long v = strtoll(s, &end, 10);
-    return *end ? 0 : v;
-}
-
 static bool comma(enum mg_lang lang) { return lang != MG_LANG_EN; }
 
 static const cJSON *get(const cJSON *o, const char *key)
@@ -656,7 +646,7 @@ static void heat_cell(struct page *p, const cJSON *unit, const char *col, int k)
 
 enum MHD_Result mg_handle_hr_round(struct mg_request *req)
 {
-    int64_t id = path_id(req), viewer = viewer_unit(req);
+    int64_t id = mg_params_id(&req->params, "id"), viewer = viewer_unit(req);
     enum mg_priv_role role = query_role(req);
     const char *sort = mg_form_get(&req->query, "sort");
     const char *dir = mg_form_get(&req->query, "dir");
@@ -980,7 +970,7 @@ static void key_figure(struct page *p, const char *name, const char *label, cons
 
 enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
 {
-    int64_t id = path_id(req), viewer = viewer_unit(req);
+    int64_t id = mg_params_id(&req->params, "id"), viewer = viewer_unit(req);
     enum mg_priv_role role = query_role(req);
     const char *code = mg_params_get(&req->params, "code");
     cJSON *round = NULL, *body = NULL, *labels = NULL;
@@ -1382,7 +1372,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
 
 enum MHD_Result mg_handle_hr_trend(struct mg_request *req)
 {
-    int64_t id = path_id(req), viewer = viewer_unit(req);
+    int64_t id = mg_params_id(&req->params, "id"), viewer = viewer_unit(req);
     enum mg_priv_role role = query_role(req);
     const char *code = mg_form_get(&req->query, "unit");
     cJSON *body = NULL;

@@ -33,16 +33,6 @@ struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, 
     return mg_round_get(*conn, id, err);
 }
 
-int64_t mg_hr_path_id(struct mg_request *req)
-{
-    const char *s = mg_params_get(&req->params, "id");
-    char *end;
-    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
-        return 0;
-    long long v = strtoll(s, &end, 10);
-    return *end ? 0 : v;
-}
-
 void mg_hr_page_open(struct mg_buf *b, struct mg_request *req, enum mg_lang lang, const char *title,
                      const char *self, const char *stylesheet)
 {

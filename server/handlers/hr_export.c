@@ -93,7 +93,7 @@ static int audit(struct mg_request *req, struct mg_db_conn *conn, const char *ac
 
 enum MHD_Result mg_handle_hr_export(struct mg_request *req)
 {
-    int64_t id = mg_hr_path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     const char *format = mg_form_get(&req->query, "format");
     const char *unit = mg_form_get(&req->query, "unit");
     const char *role_s = mg_form_get(&req->query, "role");
@@ -213,7 +213,7 @@ done:
 
 enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
 {
-    int64_t id = mg_hr_path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     const char *format = mg_form_get(&req->query, "format");
     if (!id)
         return mg_reply_error(req, MG_ERR_NOT_FOUND, NULL, NULL);

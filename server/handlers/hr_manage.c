@@ -112,16 +112,6 @@ bool mg_hrm_field_error(struct mg_hrm_page *p, const struct mg_hrm_error *errs, 
 
 static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
 
-static int64_t path_id(struct mg_request *req)
-{
-    const char *s = mg_params_get(&req->params, "id");
-    char *end;
-    if (!s || *s < '1' || *s > '9' || strlen(s) > 18)
-        return 0;
-    long long v = strtoll(s, &end, 10);
-    return *end ? 0 : v;
-}
-
 /* A form value, or "" (for echoing into fields). */
 static const char *val(const struct mg_form *f, const char *key)
 {
@@ -679,7 +669,7 @@ static enum MHD_Result round_page(struct mg_request *req, int64_t id, const stru
 
 enum MHD_Result mg_handle_hr_manage_round(struct mg_request *req)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     if (!id)
         return mg_hrm_notice(req, 404, MSG_HR_NOT_FOUND_TITLE, MSG_HR_NOT_FOUND_TEXT);
     return round_page(req, id, NULL);
@@ -688,7 +678,7 @@ enum MHD_Result mg_handle_hr_manage_round(struct mg_request *req)
 /* Opens or closes; errors show on the round's page. */
 static enum MHD_Result transition(struct mg_request *req, enum mg_round_action action)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     char msg[512], loc[80];
     if (!id)
         return mg_hrm_notice(req, 404, MSG_HR_NOT_FOUND_TITLE, MSG_HR_NOT_FOUND_TEXT);
@@ -721,7 +711,7 @@ enum MHD_Result mg_handle_hr_manage_close(struct mg_request *req) { return trans
 
 enum MHD_Result mg_handle_hr_manage_close_confirm(struct mg_request *req)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     enum mg_error err = MG_ERR_NOT_FOUND;
     cJSON *round = NULL;
     if (id) {
@@ -806,7 +796,7 @@ static void audit_download(struct mg_request *req, const char *action, int64_t i
 
 enum MHD_Result mg_handle_hr_manage_links(struct mg_request *req)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     char base[256], msg[512], filename[64];
     char *data = NULL;
     size_t len = 0;
@@ -873,7 +863,7 @@ static size_t parse_problems(const char *text, struct line_problem *out, size_t 
 
 enum MHD_Result mg_handle_hr_manage_register(struct mg_request *req)
 {
-    int64_t id = path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     const char *what = mg_form_get(&req->form, "what");
     bool remind = what && strcmp(what, "remind") == 0;
     struct mg_csv csv = {0};

@@ -102,7 +102,7 @@ static void box(struct mg_buf *b, const char *item, const char *value, const cha
 
 enum MHD_Result mg_handle_hr_blank(struct mg_request *req)
 {
-    int64_t id = mg_hr_path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     bool remember;
     enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
     cJSON *owned = NULL;
@@ -385,7 +385,7 @@ static bool entry_load(struct entry *e, struct mg_request *req, struct mg_db_con
     memset(e, 0, sizeof *e);
     e->req = req;
     e->lang = mg_page_lang(req, MG_LANG_SV, &e->remember);
-    int64_t id = mg_hr_path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     enum mg_error err = id ? mg_paper_round(conn, id, &e->round) : MG_ERR_NOT_FOUND;
     if (err == MG_OK && mg_paper_counts(conn, id, &e->counts) != MG_OK)
         err = MG_ERR_UNAVAILABLE;

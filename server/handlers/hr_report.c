@@ -400,7 +400,7 @@ static void put_date(struct mg_buf *b, const char *iso)
 
 enum MHD_Result mg_handle_hr_report(struct mg_request *req)
 {
-    int64_t id = mg_hr_path_id(req);
+    int64_t id = mg_params_id(&req->params, "id");
     bool remember;
     enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
     if (!id)

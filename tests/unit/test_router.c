@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mg_router.h"
@@ -141,9 +142,28 @@ static void test_router_overlong_param_does_not_match(void **state)
     assert_int_equal(m("GET", path, &r, &p, allow), MG_ROUTE_NOT_FOUND);
 }
 
+static void test_params_id_takes_only_plain_positive_integers(void **state)
+{
+    static const struct { const char *value; int64_t id; } cases[] = {
+        {"1", 1}, {"42", 42}, {"999999999999999999", 999999999999999999LL}, {"0", 0}, {"01", 0},
+        {"-1", 0}, {"+1", 0}, {"1a", 0}, {"1 ", 0}, {"", 0}, {"1000000000000000000", 0}, {"0x10", 0}};
+    struct mg_params p;
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&p, 0, sizeof p);
+        p.n = 1;
+        p.name[0] = "id";
+        p.name_len[0] = 2;
+        snprintf(p.value[0], sizeof p.value[0], "%s", cases[i].value);
+        assert_int_equal(mg_params_id(&p, "id"), cases[i].id);
+        assert_int_equal(mg_params_id(&p, "other"), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params_id_takes_only_plain_positive_integers),
         cmocka_unit_test(test_router_matches_literal_paths),
         cmocka_unit_test(test_router_extracts_and_decodes_params),
         cmocka_unit_test(test_router_refuses_params_with_encoded_slash_or_bad_bytes),
