@@ -10,48 +10,14 @@
 // per check and "N passed, M failed" last; exits 1 when a check failed.
 // Run by tests/integration/test_browser_dashboard.py.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axe, check, finish, launch, noPageScroll } from './lib.mjs';
 const [base, login, password, round, series, unit] = process.argv.slice(2);
 if (!unit) {
   console.error('usage: node dashboard.mjs BASE_URL LOGIN PASSWORD ROUND SERIES UNIT');
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) {
-    console.log(`     ${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  }
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
-
-// The page is wider than the viewport only inside scrollable regions.
-async function noPageScroll(page, what) {
-  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  check(over <= 1, `${what}: no horizontal scrolling of the page (${over} px)`);
-}
+const browser = await launch();
 
 try {
   const context = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1280, height: 900 } });
@@ -151,5 +117,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -9,11 +9,7 @@
 // M failed" last; exits 1 when a check failed. Run by
 // tests/integration/test_browser_report.py.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axe, check, finish, launch } from './lib.mjs';
 const [base, login, password, round, openRound, adminList] = process.argv.slice(2);
 if (!adminList) {
   console.error('usage: node report.mjs BASE_URL LOGIN PASSWORD ROUND OPEN_ROUND ADMINS');
@@ -21,31 +17,7 @@ if (!adminList) {
 }
 const admins = adminList.split('|');
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) {
-    console.log(`     ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
+const browser = await launch();
 
 // Pages of a PDF: its /Type /Page objects (not /Pages).
 function pdfPages(buf) {
@@ -127,5 +99,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -7,46 +7,14 @@
 // its own respondent session. Prints one line per check and "N passed,
 // M failed" last; exits 1 when a check failed. Run by
 // tests/integration/test_browser.py, which sets up the round and server.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axe, check, finish, launch } from './lib.mjs';
 const [base, link] = process.argv.slice(2);
 if (!base || !link) {
   console.error('usage: node respond.mjs BASE_URL OPEN_LINK');
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-// axe-core on the current page: WCAG 2.1 A and AA rules; serious and
-// critical violations fail. Injected through the DevTools protocol, which
-// the page's Content-Security-Policy does not govern.
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) {
-    console.log(`     ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
+const browser = await launch();
 
 async function focused(page) {
   return page.evaluate(() => {
@@ -170,5 +138,4 @@ await flow({ ...nn, name: 'nn, keyboard, JavaScript off', js: false, viewport: {
 }
 
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
