@@ -1,6 +1,6 @@
 /* mg_hr.h: what the dashboard's export, report and paper pages
- * (handlers/hr_*.c) share: the page shell with the user bar, path ids,
- * and the download links the overview and drill-down pages show. */
+ * (handlers/hr_*.c) share: the page shell with the user bar, reads that
+ * may go to the replica, and the download links the overview and drill-down pages show. */
 #ifndef MG_HR_H
 #define MG_HR_H
 

@@ -60,7 +60,7 @@ MG_DB_STMT(stmt_agg_alpha,
 /* The paired change is there when both rounds are pseudonymous and pairs
  * were counted (agg_paired, kept as responses arrive: sql/007_compact.sql)
  * or both rounds still hold pseudonyms (a series without any pair yet). */
-MG_DB_STMT(stmt_pseudonyms,
+MG_DB_STMT(stmt_paired_available,
            "SELECT EXISTS (SELECT 1 FROM agg_paired WHERE round_id = $1::bigint) "
            "OR (EXISTS (SELECT 1 FROM responses WHERE round_id = $1::bigint AND pseudonym IS NOT NULL) "
            "AND EXISTS (SELECT 1 FROM responses WHERE round_id = $2::bigint AND pseudonym IS NOT NULL))");
@@ -726,7 +726,7 @@ static enum mg_qs paired_load(struct mg_db_conn *conn, const struct tree *t, con
     snprintf(a, sizeof a, "%lld", (long long)cur->id);
     snprintf(b, sizeof b, "%lld", (long long)prev->id);
     const char *p[] = {a, b};
-    if ((qs = mg_db_exec(conn, &stmt_pseudonyms, 2, p, &res)) != MG_QS_ROWS) {
+    if ((qs = mg_db_exec(conn, &stmt_paired_available, 2, p, &res)) != MG_QS_ROWS) {
         PQclear(res);
         return qs < 0 ? qs : MG_QS_NONE;
     }

@@ -1,5 +1,5 @@
-/* hr_common.c: the page shell, path ids and download links shared by the
- * dashboard's export, report and paper pages (mg_hr.h). */
+/* hr_common.c: the page shell, replica-aware round lookups and download
+ * links shared by the dashboard's pages (mg_hr.h). */
 #include "mg_hr.h"
 
 #include <stdio.h>
