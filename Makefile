@@ -6,6 +6,7 @@
 #                   migrate and serve on 127.0.0.1
 #   make test       the same set-up on a throwaway database, then every test
 #   make test-asan  the tests against an AddressSanitizer + UBSan build
+#   make clean-db   stop make run's PostgreSQL and delete its data
 #   make install    PREFIX=/usr/local DESTDIR=...
 
 VERSION   := 0.1.0
@@ -50,12 +51,12 @@ LIBOBJS   := $(filter-out $(OUT)/obj/server/main.o,$(OBJS))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 
-.PHONY: all deps run test test-asan unit unit-asan clean install uninstall help
+.PHONY: all deps run test test-asan unit unit-asan clean clean-db install uninstall help
 
 all: $(OUT)/mognad
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 $(OUT)/mognad: $(OBJS)
 	@echo "  LD      $@"
@@ -113,6 +114,11 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# Stops `make run`'s private PostgreSQL and deletes its data (var/pg, or the
+# directory var/pg links to when the postgres user cannot reach var/).
+clean-db:
+	@server/scripts/pg.sh remove var/pg
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)
 include tests/fuzz/fuzz.mk

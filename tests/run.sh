@@ -50,6 +50,7 @@ else
     export MOGNAD_TEST_PG_DIR=$pg_dir
 fi
 export MOGNAD_DATA_DIR=$top
+export MOGNAD_TEST_TMP=$tmpdir
 export MOGNAD_KEY_FILE=$tmpdir/test.key
 $bd/mognad keygen "$MOGNAD_KEY_FILE" >/dev/null || { echo "cannot make the test key file"; exit 1; }
 if ! $bd/mognad migrate >/dev/null; then
@@ -99,7 +100,7 @@ done
 # servers behind nginx, kill -9 and PostgreSQL restarts, slow clients,
 # valgrind, whole browser sessions) run against the normal build only, to
 # keep `make test` short. MOGNAD_ASAN_ALL=1 runs them all twice.
-normal_only="test_install test_upgrade test_backup test_scale test_faults test_slowclients
+normal_only="test_install test_checkout test_upgrade test_backup test_scale test_faults test_slowclients
              test_valgrind test_browser test_browser_report test_browser_dashboard"
 for b in $builds; do
     stage "integration[$b]"

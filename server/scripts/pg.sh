@@ -6,13 +6,21 @@
 #                     database "mognad"; prints its DATABASE_URL
 #   pg.sh stop DIR    stop it (fast shutdown)
 #   pg.sh url DIR     print the DATABASE_URL
+#   pg.sh where DIR   print the directory the cluster lives in
+#   pg.sh remove DIR  stop it and delete its data (and the link to it)
 #   pg.sh standby DIR PRIMARY_DIR
 #                     a hot standby streaming from the cluster in
 #                     PRIMARY_DIR (pg_basebackup when missing), started;
 #                     prints its URL (for MOGNAD_DATABASE_URL_RO)
 #
 # As root the cluster runs as the unprivileged "postgres" user (PostgreSQL
-# refuses to run as root); otherwise as the calling user.
+# refuses to run as root); otherwise as the calling user. When that user
+# cannot reach DIR (a checkout under /root, under a home directory of mode
+# 700 or in a `mktemp -d` directory), the cluster lives in the postgres
+# user's home instead, in a directory named after DIR's parent and tied to
+# it (its path and inode), and DIR becomes a symbolic link to it: a second
+# start finds it again, two checkouts never share one, and no permission of
+# the caller's directories is changed. `pg.sh remove DIR` deletes both.
 set -euo pipefail
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -26,16 +34,70 @@ pg_bin() {
 }
 
 [ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = standby ]; } ||
-    die "usage: pg.sh start|stop|url DIR, or pg.sh standby DIR PRIMARY_DIR"
+    die "usage: pg.sh start|stop|url|where|remove DIR, or pg.sh standby DIR PRIMARY_DIR"
 cmd=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)
+req=${2%/}
+
+# Can the user the cluster runs as reach (search) directory $1?
+reachable() {
+    [ "$(id -u)" -ne 0 ] || (cd / && runuser -u postgres -- test -x "$1" -a -w "$1")
+}
+
+# The cluster's directory for the requested path: the path itself when the
+# cluster's user can reach it, else a directory in the postgres user's home
+# with the requested path as a link to it.
+locate() {
+    if [ -L "$req" ]; then
+        local target
+        target=$(readlink -f "$req") || die "cannot follow the link $req"
+        # Its directory was deleted by hand: start anew there.
+        case "$cmd" in start | standby) mkdir -p "$target" ;; esac
+        echo "$target"
+        return
+    fi
+    case "$cmd" in start | standby) ;; *)
+        [ -d "$req" ] && (cd "$req" && pwd -P) || echo "$req"
+        return ;;
+    esac
+    local parent
+    parent=$(dirname "$req")
+    mkdir -p "$parent"
+    parent=$(cd "$parent" && pwd -P)
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || die "user 'postgres' is missing (apt-get install postgresql-15)"
+        if (cd / && runuser -u postgres -- test -x "$parent"); then
+            mkdir -p "$req" && (cd "$req" && pwd -P)
+            return
+        fi
+        # A directory left by an earlier start that stopped here: empty of data.
+        if [ -d "$req" ]; then
+            [ -f "$req/data/PG_VERSION" ] &&
+                die "user 'postgres' cannot reach $req, which holds a cluster (move it where postgres can reach it)"
+            rm -rf "$req"
+        fi
+        local home tag ext
+        home=$(getent passwd postgres | cut -d: -f6)
+        [ -n "$home" ] && [ -d "$home" ] || die "the postgres user has no home directory to keep the cluster in"
+        tag=$(printf '%s %s' "$parent/$(basename "$req")" "$(stat -c %d:%i "$parent")" | sha256sum | cut -c1-12)
+        ext="$home/mognad/$(basename "$(dirname "$parent")" | tr -c 'A-Za-z0-9_.\n-' _ | cut -c1-24)-$(basename "$req" | tr -c 'A-Za-z0-9_.\n-' _ | cut -c1-16)-$tag"
+        mkdir -p "$home/mognad" "$ext"
+        chmod 0755 "$home/mognad"
+        printf '%s\n' "$parent/$(basename "$req")" >"$ext.owner"
+        ln -s "$ext" "$req"
+        echo "$ext"
+    else
+        mkdir -p "$req" && (cd "$req" && pwd -P)
+    fi
+}
+
+dir=$(locate)
 data="$dir/data"
 bin=$(pg_bin)
 
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        # From /, which postgres can enter (the caller's directory maybe not).
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -47,10 +109,8 @@ url() { echo "postgresql:///mognad?host=$dir&user=mognad"; }
 prepare_dir() {
     [ ${#dir} -lt 90 ] || die "$dir is too deep for a UNIX socket path; use a shorter checkout path"
     if [ "$(id -u)" -eq 0 ]; then
-        id postgres >/dev/null 2>&1 || die "user 'postgres' is missing (apt-get install postgresql-15)"
         chown postgres: "$dir"
-        runuser -u postgres -- test -w "$dir" ||
-            die "user 'postgres' cannot reach $dir: a parent directory is not searchable by others (try a checkout outside /root)"
+        reachable "$dir" || die "user 'postgres' cannot reach $dir"
     fi
     chmod 0700 "$dir"
 }
@@ -96,8 +156,22 @@ stop)
 url)
     url
     ;;
+where)
+    echo "$dir"
+    ;;
+remove)
+    if [ -f "$data/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    fi
+    if [ -L "$req" ]; then
+        rm -rf "$dir" "$dir.owner"
+        rm -f "$req"
+    else
+        rm -rf "$req"
+    fi
+    ;;
 standby)
-    primary=$(cd "$3" && pwd)
+    primary=$(cd "$3" && pwd -P)
     [ -S "$primary/.s.PGSQL.5432" ] || die "no PostgreSQL is running in $primary (pg.sh start $primary)"
     prepare_dir
     if [ ! -f "$data/PG_VERSION" ]; then
@@ -117,6 +191,6 @@ CONF
     url
     ;;
 *)
-    die "unknown command '$cmd' (start, stop, url or standby)"
+    die "unknown command '$cmd' (start, stop, url, where, remove or standby)"
     ;;
 esac

@@ -21,12 +21,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
+mkdir -p var
 if [ -z "${DATABASE_URL:-}" ]; then
-    mkdir -p var
-    echo "run: starting the private PostgreSQL in var/pg"
     DATABASE_URL=$(server/scripts/pg.sh start var/pg)
     export DATABASE_URL
     started_pg=1
+    where=$(server/scripts/pg.sh where var/pg)
+    if [ -L var/pg ]; then
+        # The postgres user cannot reach this checkout (under /root, a home
+        # directory of mode 700, a mktemp -d directory): see pg.sh.
+        echo "run: private PostgreSQL started; its data is in $where (var/pg links there; 'make clean-db' deletes it)"
+    else
+        echo "run: private PostgreSQL started; its data is in var/pg ('make clean-db' deletes it)"
+    fi
 else
     echo "run: using DATABASE_URL; no database started"
 fi

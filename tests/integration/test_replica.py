@@ -1,4 +1,5 @@
-"""Read replica: a primary and a hot standby under var/ (pg.sh start and
+"""Read replica: a primary and a hot standby in the test run's temporary
+directory, like the rest of `make test` (pg.sh start and
 pg.sh standby: pg_basebackup of Debian's PostgreSQL 15), `mognad serve`
 with MOGNAD_DATABASE_URL_RO pointing at the standby.
 
@@ -17,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
@@ -25,7 +27,11 @@ from mgdeploy import UNITS, mognad  # noqa: E402
 from respondent import Browser, answer_all, best  # noqa: E402
 
 PG = os.path.join(TOP, "server/scripts/pg.sh")
-BASE = os.path.join(TOP, "var", f"test-replica-{os.getpid()}")
+# tests/run.sh's temporary directory (mode 755, so the postgres user can
+# reach it from any checkout); run alone, pg.sh keeps the clusters where
+# that user can reach them and `pg.sh remove` deletes them.
+BASE = os.path.join(os.environ.get("MOGNAD_TEST_TMP") or tempfile.mkdtemp(prefix="mognad-replica-"),
+                    f"replica-{os.getpid()}")
 PRIMARY, STANDBY = os.path.join(BASE, "p"), os.path.join(BASE, "s")
 
 
@@ -69,7 +75,7 @@ class Setup:
 
     def close(self):
         for d in (STANDBY, PRIMARY):
-            subprocess.run([PG, "stop", d], capture_output=True, timeout=120)
+            subprocess.run([PG, "remove", d], capture_output=True, timeout=120)
         shutil.rmtree(BASE, ignore_errors=True)
 
     def caught_up(self, timeout=30):
