@@ -29,6 +29,7 @@ enum mg_error {
     MG_ERR_ROUND_CLOSED = 400,
     MG_ERR_ROUND_NOT_OPEN,
     MG_ERR_CONFLICT,
+    MG_ERR_ROUND_NOT_CLOSED, /* figures of what people answered wait for the close */
     /* db */
     MG_ERR_DB = 500,
 };

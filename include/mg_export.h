@@ -7,9 +7,11 @@
  * an Excel workbook with one sheet per view (libxlsxwriter), or the JSON.
  *
  * Research microdata is one row per response with its answers and scores,
- * no pseudonym and no date, each unit generalised by
- * mg_privacy_generalise so that every unit shown holds at least k rows of
- * its role; rows in random order. As CSV with a codebook, or as an SPSS
+ * no pseudonym, no date and no channel, each row placed under a unit (and
+ * a role) by mg_privacy_microdata_place from the round's one decision on
+ * its respondent groups, so that every unit and role shown holds at least
+ * k rows and no indicator minus the rows inside it leaves fewer; closed
+ * rounds only; rows in random order. As CSV with a codebook, or as an SPSS
  * .sav file with variable and value labels (libreadstat). */
 #ifndef MG_EXPORT_H
 #define MG_EXPORT_H
@@ -20,6 +22,7 @@
 #include <stdio.h>
 
 #include "mg_error.h"
+#include "mg_privacy.h"
 
 struct cJSON;
 struct mg_db_conn;
@@ -65,7 +68,6 @@ struct mg_microdata {
     struct mg_md_var *vars;   /* vars[0] unit code, vars[1] unit name (strings) */
     struct mg_md_labels *sets;
     size_t nrows;             /* rows that will be written */
-    size_t withheld;          /* rows left out: their role had fewer than k in the tree */
     char round_name[256];
     int k, lang;
 };
@@ -83,16 +85,19 @@ struct mg_md_sink {
     void *ctx;
 };
 
-/* Streams the microdata of round `round_id` (the subtree of `unit_code`
- * when not NULL) to `sink`, labels in language `lang` (0 sv .. 3 en), in
+/* Streams the microdata of closed round `round_id` (the rows placed in
+ * the subtree of `unit_code` when not NULL, and only rows shown with role
+ * `role` unless it is MG_PRIV_ALL) to `sink`, labels in language `lang`
+ * (0 sv .. 3 en), in
  * one consistent snapshot, rows in the order of the responses' random ids
  * (which carries nothing about time or person). `md` receives the
  * description (free with mg_microdata_free). Errors: MG_ERR_NOT_FOUND (no
- * such round or unit), MG_ERR_UNAVAILABLE, MG_ERR_DB, or MG_ERR_INTERNAL
+ * such round or unit), MG_ERR_ROUND_NOT_CLOSED (the round has not closed),
+ * MG_ERR_UNAVAILABLE, MG_ERR_DB, or MG_ERR_INTERNAL
  * when the sink failed; `msg` says which. */
-enum mg_error mg_microdata_export(struct mg_db_conn *conn, int64_t round_id, const char *unit_code, int lang,
-                                  const struct mg_md_sink *sink, struct mg_microdata *md, char *msg,
-                                  size_t msglen);
+enum mg_error mg_microdata_export(struct mg_db_conn *conn, int64_t round_id, const char *unit_code,
+                                  enum mg_priv_role role, int lang, const struct mg_md_sink *sink,
+                                  struct mg_microdata *md, char *msg, size_t msglen);
 
 /* Sinks: CSV rows (UTF-8 with BOM; codes, not labels) to `data`, and at
  * the end the codebook to `codebook` (every variable with its label and

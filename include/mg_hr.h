@@ -44,7 +44,7 @@ enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum m
  * also the research microdata (k: the round's minimum group size); with
  * `overview` also the links to the annual report and paper entry. */
 void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
-                          bool admin, bool overview, int k);
+                          bool admin, bool overview, bool closed, int k);
 
 /* A round's mode and state as texts of the dashboard. */
 enum mg_msg mg_hr_mode_msg(const char *mode);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mg_db.h"
 #include "mg_error.h"
 #include "mg_privacy.h"
 
@@ -62,6 +63,27 @@ enum mg_error mg_indicators_overview(struct mg_db_conn *conn, int64_t round_id,
 enum mg_error mg_indicators_trend(struct mg_db_conn *conn, int64_t series_id,
                                   const struct mg_ind_query *q, struct cJSON **out, char *msg,
                                   size_t msglen);
+
+/* A round's decision on its respondent groups (the response counts of
+ * every unit alone and with its subtree, per role), for research
+ * microdata: the same decision the indicators make, over the same tree.
+ * Units come parents first; `st[u][kind][role]`. */
+struct mg_ind_groups {
+    size_t n;
+    int64_t *unit_id;
+    char **code, **name;
+    size_t *parent;
+    enum mg_priv_status (*st)[2][3];
+    int k;
+    char state[16];
+    char root_code[72]; /* the round's unit, "" for the whole organisation */
+};
+
+/* Loads the decision of round `round_id` inside the caller's transaction:
+ * MG_QS_ROWS, MG_QS_NONE (no such round) or an error. Free with
+ * mg_indicators_groups_free. */
+enum mg_qs mg_indicators_groups_load(struct mg_db_conn *conn, int64_t round_id, struct mg_ind_groups *g);
+void mg_indicators_groups_free(struct mg_ind_groups *g);
 
 /* The name of base service `service` (e_signature, ...) in language
  * `lang` (0 sv, 1 nb, 2 nn, 3 en), or NULL for an unknown service. */

@@ -40,6 +40,8 @@ static const struct error_entry errors[] = {
     {MG_ERR_ROUND_CLOSED, 410, "round_closed", "This survey round has closed."},
     {MG_ERR_ROUND_NOT_OPEN, 409, "round_not_open", "This survey round is not open yet."},
     {MG_ERR_CONFLICT, 409, "conflict", "The request conflicts with the current state."},
+    {MG_ERR_ROUND_NOT_CLOSED, 409, "round_not_closed",
+     "Figures of what people answered are released when the round closes."},
     {MG_ERR_DB, 500, "internal", "Something went wrong on our side."},
 };
 

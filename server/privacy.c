@@ -28,7 +28,7 @@
 bool mg_privacy_valid(const struct mg_priv_mass *m, int k)
 {
     bool n_ok = m->n >= k || (m->n == 0 && m->pop == 0);
-    bool extra_ok = m->extra == 0 || m->extra >= k;
+    bool extra_ok = (m->extra == 0 || m->extra >= k) && (m->extra2 == 0 || m->extra2 >= k);
     return n_ok && extra_ok;
 }
 
@@ -47,13 +47,15 @@ const char *mg_privacy_reason(enum mg_priv_status s)
         return "fewer_than_k";
     case MG_PRIV_COMPLEMENTARY:
         return "complementary";
+    case MG_PRIV_PENDING:
+        return "round_open";
     }
     return "complementary";
 }
 
 static bool is_empty(const struct mg_priv_mass *m)
 {
-    return m->n == 0 && m->pop == 0 && m->extra == 0;
+    return m->n == 0 && m->pop == 0 && m->extra == 0 && m->extra2 == 0;
 }
 
 static void mass_add(struct mg_priv_mass *into, const struct mg_priv_mass *m)
@@ -61,6 +63,7 @@ static void mass_add(struct mg_priv_mass *into, const struct mg_priv_mass *m)
     into->n += m->n;
     into->pop += m->pop;
     into->extra += m->extra;
+    into->extra2 += m->extra2;
 }
 
 /* The cell forest: node 2u is S(u), node 2u + 1 is A(u). */
@@ -161,6 +164,37 @@ int mg_privacy_suppress(const struct mg_priv_tree *tree, int k,
                         const struct mg_priv_mass (*atoms)[2],
                         enum mg_priv_status (*out)[2][3])
 {
+    static const bool both[2] = {true, true};
+    return mg_privacy_suppress_within(tree, k, atoms, NULL, both, out);
+}
+
+/* Node `node` of the forest as (unit, kind). */
+static void node_cell(const struct forest *f, size_t node, size_t *u, int *kind)
+{
+    *u = node / 2;
+    *kind = node % 2 == 1 && f->exists[node] ? MG_PRIV_ALONE : MG_PRIV_SUBTREE;
+}
+
+/* May the decision `groups` let a measure show `node` for `role`? */
+static bool allowed(const struct forest *f, const enum mg_priv_status (*groups)[2][3], const bool applies[2],
+                    size_t node, int role)
+{
+    if (!groups)
+        return true;
+    size_t u;
+    int kind;
+    node_cell(f, node, &u, &kind);
+    /* The "all" cell of a measure one role answers is that role's group. */
+    if (role == MG_PRIV_ALL && applies[MG_PRIV_STAFF] != applies[MG_PRIV_MANAGER])
+        role = applies[MG_PRIV_STAFF] ? MG_PRIV_STAFF : MG_PRIV_MANAGER;
+    return mg_privacy_shown(groups[u][kind][role]);
+}
+
+int mg_privacy_suppress_within(const struct mg_priv_tree *tree, int k,
+                               const struct mg_priv_mass (*atoms)[2],
+                               const enum mg_priv_status (*groups)[2][3], const bool applies[2],
+                               enum mg_priv_status (*out)[2][3])
+{
     static const enum mg_priv_role all_roles[] = {MG_PRIV_ALL};
     static const enum mg_priv_role split_roles[] = {MG_PRIV_STAFF, MG_PRIV_MANAGER};
     struct forest f = {0};
@@ -233,14 +267,17 @@ int mg_privacy_suppress(const struct mg_priv_tree *tree, int k,
 
     /* Primary suppression and the "all" layer. */
     for (size_t i = 0; i < f.nodes; i++)
-        shown_all[i] = f.exists[i] && mg_privacy_valid(&f.mass[i][MG_PRIV_ALL], k);
+        shown_all[i] = f.exists[i] && mg_privacy_valid(&f.mass[i][MG_PRIV_ALL], k) &&
+                       allowed(&f, groups, applies, i, MG_PRIV_ALL);
     struct layer all = {all_roles, 1, shown_all};
     make_safe(&f, &all, order, norder, k, stack);
 
     /* The split layer, among the cells the "all" layer shows. */
     for (size_t i = 0; i < f.nodes; i++)
         shown_split[i] = shown_all[i] && mg_privacy_valid(&f.mass[i][MG_PRIV_STAFF], k) &&
-                         mg_privacy_valid(&f.mass[i][MG_PRIV_MANAGER], k);
+                         mg_privacy_valid(&f.mass[i][MG_PRIV_MANAGER], k) &&
+                         allowed(&f, groups, applies, i, MG_PRIV_STAFF) &&
+                         allowed(&f, groups, applies, i, MG_PRIV_MANAGER);
     struct layer split = {split_roles, 2, shown_split};
     make_safe(&f, &split, order, norder, k, stack);
 
@@ -249,6 +286,14 @@ int mg_privacy_suppress(const struct mg_priv_tree *tree, int k,
             size_t node = kind == MG_PRIV_ALONE && f.exists[2 * u + 1] ? 2 * u + 1 : 2 * u;
             for (int r = 0; r < 3; r++) {
                 bool shown = r == MG_PRIV_ALL ? shown_all[node] : shown_split[node];
+                if (!shown && !allowed(&f, groups, applies, node, r)) {
+                    /* Hidden by the decision on the group: its reason. */
+                    int g = r == MG_PRIV_ALL && applies[MG_PRIV_STAFF] != applies[MG_PRIV_MANAGER]
+                                ? (applies[MG_PRIV_STAFF] ? MG_PRIV_STAFF : MG_PRIV_MANAGER)
+                                : r;
+                    out[u][kind][r] = groups[u][kind][g];
+                    continue;
+                }
                 out[u][kind][r] = status_of(&f.mass[node][r], shown, k);
             }
         }
@@ -272,63 +317,30 @@ cleanup:
 
 /* ---- microdata ------------------------------------------------------------ */
 
-int mg_privacy_generalise(const struct mg_priv_tree *tree, int k, const int64_t *n, size_t *label)
+bool mg_privacy_microdata_place(const struct mg_priv_tree *tree, const enum mg_priv_status (*groups)[2][3],
+                                size_t u, enum mg_priv_role role, size_t *label, enum mg_priv_kind *kind,
+                                bool *role_shown)
 {
-    size_t units = tree->n;
-    if (k < 1)
-        return -1;
-    for (size_t u = 0; u < units; u++)
-        if (tree->parent[u] != MG_PRIV_NONE && tree->parent[u] >= u)
-            return -1;
-    if (units == 0)
-        return 0;
-    int64_t *pending = malloc(units * sizeof *pending);
-    bool *group = calloc(units, sizeof *group);
-    if (!pending || !group) {
-        free(pending);
-        free(group);
-        return -1;
-    }
-    /* Children come after their parents: one pass from the end gathers
-     * each unit's rows and those its children passed up. */
-    for (size_t u = 0; u < units; u++)
-        pending[u] = n[u] > 0 ? n[u] : 0;
-    for (size_t u = units; u-- > 0;) {
-        if (pending[u] >= k)
-            group[u] = true;
-        else if (tree->parent[u] != MG_PRIV_NONE)
-            pending[tree->parent[u]] += pending[u];
-    }
-    /* A top unit left with a few rows takes over the smallest group below
-     * it that has no group between it and the top. */
-    for (size_t top = 0; top < units; top++) {
-        if (tree->parent[top] != MG_PRIV_NONE || group[top] || pending[top] == 0)
-            continue;
-        while (pending[top] < k) {
-            size_t best = MG_PRIV_NONE;
-            for (size_t u = top + 1; u < units; u++) {
-                if (!group[u])
-                    continue;
-                size_t x = tree->parent[u];
-                while (x != MG_PRIV_NONE && x != top && !group[x])
-                    x = tree->parent[x];
-                if (x == top && (best == MG_PRIV_NONE || pending[u] < pending[best]))
-                    best = u;
+    if (u >= tree->n)
+        return false;
+    /* A unit's own respondents are in A(u) (when it has children), then in
+     * S(u), then in the subtree of each unit above it: smallest first. */
+    bool has_children = false;
+    for (size_t c = u + 1; c < tree->n && !has_children; c++)
+        has_children = tree->parent[c] == u;
+    for (int pass = 0; pass < 2; pass++) {
+        enum mg_priv_role r = pass == 0 ? role : MG_PRIV_ALL;
+        for (size_t x = u; x != MG_PRIV_NONE; x = tree->parent[x]) {
+            if (x == u && has_children && groups[x][MG_PRIV_ALONE][r] == MG_PRIV_SHOWN) {
+                *label = x, *kind = MG_PRIV_ALONE, *role_shown = pass == 0;
+                return true;
             }
-            if (best == MG_PRIV_NONE)
-                break;
-            group[best] = false;
-            pending[top] += pending[best];
+            if (groups[x][MG_PRIV_SUBTREE][r] == MG_PRIV_SHOWN) {
+                *label = x, *kind = has_children || x != u ? MG_PRIV_SUBTREE : MG_PRIV_ALONE;
+                *role_shown = pass == 0;
+                return true;
+            }
         }
-        group[top] = pending[top] >= k;
     }
-    for (size_t u = 0; u < units; u++) {
-        size_t x = u;
-        while (x != MG_PRIV_NONE && !group[x])
-            x = tree->parent[x];
-        label[u] = n[u] > 0 ? x : MG_PRIV_NONE;
-    }
-    free(pending);
-    free(group);
-    return 0;
+    return false;
 }

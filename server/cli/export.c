@@ -30,11 +30,13 @@ const char mg_cli_export_usage[] =
     "API's JSON). For the unit (default: the round's) and every unit below it,\n"
     "for the role asked (default all), texts in --lang (default: the round's\n"
     "language).\n\n"
-    "--microdata (with csv), or --format sav: research microdata instead, one\n"
-    "row per response with its answers and scores, no pseudonym and no date,\n"
-    "each unit merged upwards until it has at least k respondents of the\n"
-    "row's role. The CSV comes with a codebook in FILE.codebook.csv; the .sav\n"
-    "file carries variable and value labels.\n\n"
+    "--microdata (with csv), or --format sav: research microdata of a closed\n"
+    "round instead, one row per response with its answers and scores, no\n"
+    "pseudonym, no date and no channel, each row under the smallest unit the\n"
+    "indicators show for its role (or, with the role left empty, for all\n"
+    "roles), so every unit and role holds at least k rows. --unit and --role\n"
+    "select rows of that one placement. The CSV comes with a codebook in\n"
+    "FILE.codebook.csv; the .sav file carries variable and value labels.\n\n"
     "--out FILE writes FILE (mode 0600, replaced only when complete); csv and\n"
     "json go to standard output without it, xlsx, sav and microdata need it.\n"
     "Every export is recorded in the audit log.\n";
@@ -87,7 +89,7 @@ struct opts {
     int lang;
 };
 
-static int audit(struct mg_db_conn *conn, const struct opts *o, size_t rows, size_t withheld)
+static int audit(struct mg_db_conn *conn, const struct opts *o, size_t rows)
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "round", (double)o->round);
@@ -100,7 +102,6 @@ static int audit(struct mg_db_conn *conn, const struct opts *o, size_t rows, siz
     cJSON_AddStringToObject(d, "lang", langs[o->lang]);
     if (o->microdata) {
         cJSON_AddNumberToObject(d, "rows", (double)rows);
-        cJSON_AddNumberToObject(d, "withheld", (double)withheld);
     }
     int rc = mg_audit(conn, 0, "cli", o->microdata ? "export.microdata" : "export.indicators", d);
     cJSON_Delete(d);
@@ -161,7 +162,7 @@ static int export_indicators(struct mg_db_conn *conn, const struct opts *o)
         }
     }
     cJSON_Delete(ind);
-    if (audit(conn, o, 0, 0) < 0) {
+    if (audit(conn, o, 0) < 0) {
         fprintf(stderr, "mognad export: the export was written but could not be recorded in the audit log\n");
         return MG_EXIT_FAIL;
     }
@@ -196,7 +197,7 @@ static int export_microdata(struct mg_db_conn *conn, const struct opts *o)
         }
         mg_md_csv_sink(&c, &sink);
     }
-    err = mg_microdata_export(conn, o->round, o->unit, o->lang, &sink, &md, msg, sizeof msg);
+    err = mg_microdata_export(conn, o->round, o->unit, o->role, o->lang, &sink, &md, msg, sizeof msg);
     int rc = err == MG_OK ? 0 : -1;
     if (sav) {
         mg_md_sav_close(&s, rc != 0);
@@ -208,7 +209,7 @@ static int export_microdata(struct mg_db_conn *conn, const struct opts *o)
         if (rc == 0 && (r1 != 0 || r2 != 0))
             rc = -1;
     }
-    size_t rows = md.nrows, withheld = md.withheld;
+    size_t rows = md.nrows;
     mg_microdata_free(&md);
     if (err == MG_ERR_NOT_FOUND) {
         if (strcmp(msg, "No such unit.") == 0)
@@ -222,14 +223,12 @@ static int export_microdata(struct mg_db_conn *conn, const struct opts *o)
                 err != MG_OK ? msg : sav && s.err[0] ? s.err : "cannot write the file");
         return MG_EXIT_FAIL;
     }
-    if (audit(conn, o, rows, withheld) < 0) {
+    if (audit(conn, o, rows) < 0) {
         fprintf(stderr, "mognad export: the export was written but could not be recorded in the audit log\n");
         return MG_EXIT_FAIL;
     }
     fprintf(stderr, "mognad export: %zu responses written to %s%s%s", rows, o->out, sav ? "" : " and ",
             sav ? "" : cb_path);
-    if (withheld)
-        fprintf(stderr, "; %zu left out (their role has fewer than %d respondents in all)", withheld, md.k);
     fputc('\n', stderr);
     return MG_EXIT_OK;
 }
@@ -310,8 +309,6 @@ int mg_cli_export(int argc, char **argv)
         o.microdata = true;
     if (o.microdata && strcmp(o.format, "csv") != 0 && strcmp(o.format, "sav") != 0)
         return mg_cli_usage_error("export", "--microdata: only as csv or sav, not %s", o.format);
-    if (o.microdata && o.role != MG_PRIV_ALL)
-        return mg_cli_usage_error("export", "--role: microdata holds every role, with a role column");
     if (!o.out && (o.microdata || strcmp(o.format, "xlsx") == 0))
         return mg_cli_usage_error("export", "--out FILE is needed for %s", o.microdata ? "microdata" : "xlsx");
     if (o.semicolon && strcmp(o.format, "csv") != 0)

@@ -1,9 +1,15 @@
 /* export.c (db): research microdata of a round, streamed to a sink.
  *
- * One row per response: its unit (generalised by mg_privacy_generalise so
- * that every unit shown holds at least k respondents of the row's role),
- * role, channel, index and level, each area's score and level, and each
- * item's answer code and score. No pseudonym, no date, no response id.
+ * One row per response: the unit it is shown under, the role (where it
+ * may be shown), index and level, each area's score and level, and each
+ * item's answer code and score. No pseudonym, no date, no response id, no
+ * channel (paper or web would split a group). Where a row is shown is
+ * decided once per round for the whole organisation, from the same
+ * decision on respondent groups as the indicators
+ * (mg_indicators_groups_load, mg_privacy_microdata_place): every unit and
+ * role shown holds a remainder of the shown cells, so no indicator minus
+ * the rows placed inside it leaves a small group, and a --unit or role
+ * filter only selects rows of that one placement. Only closed rounds.
  * Rows come in the order of the responses' random ids, a page at a time,
  * in one read-only snapshot; memory stays flat however many rows. */
 #include "mg_export.h"
@@ -16,23 +22,21 @@
 #include <string.h>
 
 #include "mg_db.h"
+#include "mg_indicators.h"
 #include "mg_privacy.h"
 #include "mg_survey.h"
 
 #define PAGE "2000"
 
 MG_DB_STMT(stmt_md_snapshot, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-MG_DB_STMT(stmt_md_round,
-           "SELECT r.name, r.min_group_size, u.code FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
-           "WHERE r.id = $1::bigint");
-MG_DB_STMT(stmt_md_units, "SELECT id, code, name, parent_id FROM units ORDER BY nlevel(path), id");
+MG_DB_STMT(stmt_md_name, "SELECT name FROM rounds WHERE id = $1::bigint");
+MG_DB_STMT(stmt_md_counts,
+           "SELECT unit_id, role, count(*) FROM responses WHERE round_id = $1::bigint GROUP BY 1, 2");
 /* Staff first: its items come first. */
 MG_DB_STMT(stmt_md_surveys,
            "SELECT rs.survey_id FROM round_surveys rs WHERE rs.round_id = $1::bigint ORDER BY rs.audience DESC");
-MG_DB_STMT(stmt_md_counts,
-           "SELECT unit_id, role, count(*) FROM responses WHERE round_id = $1::bigint GROUP BY 1, 2");
 MG_DB_STMT(stmt_md_page,
-           "SELECT r.id, r.unit_id, r.role, r.channel, r.index_score, r.level, "
+           "SELECT r.id, r.unit_id, r.role, r.index_score, r.level, "
            "(SELECT string_agg(a.item_key || '=' || COALESCE(a.value::text, a.option_key, '') || '=' || "
            "  CASE WHEN a.dont_know THEN 'd' ELSE '' END || '=' || COALESCE(a.score::text, ''), ';') "
            " FROM response_answers a WHERE a.response_id = r.id), "
@@ -42,17 +46,18 @@ MG_DB_STMT(stmt_md_page,
 
 /* ---- texts ------------------------------------------------------------------ */
 
-enum mtext { M_UNIT, M_UNIT_NAME, M_ROLE, M_CHANNEL, M_INDEX, M_INDEX_LEVEL, M_AREA, M_LEVEL_OF, M_SCORE_OF,
-             M_STAFF, M_MANAGER, M_WEB, M_PAPER, M_DK, M_COUNT };
+enum mtext { M_UNIT, M_UNIT_NAME, M_ROLE, M_SCOPE, M_INDEX, M_INDEX_LEVEL, M_AREA, M_LEVEL_OF, M_SCORE_OF,
+             M_STAFF, M_MANAGER, M_ALONE, M_BELOW, M_DK, M_COUNT };
 
 static const char *const mtexts[M_COUNT][4] = {
-    [M_UNIT] = {"Enhet (slås ihop uppåt i organisationen tills den har minst %d svarande)",
-                "Enhet (slått sammen oppover i organisasjonen til den har minst %d svar)",
-                "Eining (slått saman oppover i organisasjonen til ho har minst %d svar)",
-                "Unit (merged upwards in the organisation until it has at least %d respondents)"},
+    [M_UNIT] = {"Enhet (svaren visas under den minsta enhet som visar minst %d svarande)",
+                "Enhet (svarene vises under den minste enheten som viser minst %d svar)",
+                "Eining (svara blir viste under den minste eininga som viser minst %d svar)",
+                "Unit (answers are shown under the smallest unit that shows at least %d respondents)"},
     [M_UNIT_NAME] = {"Enhetens namn", "Enhetens navn", "Namnet på eininga", "Unit name"},
-    [M_ROLE] = {"Roll", "Rolle", "Rolle", "Role"},
-    [M_CHANNEL] = {"Svarssätt", "Svarmåte", "Svarmåte", "Channel"},
+    [M_ROLE] = {"Roll (tom när rollens grupp är för liten)", "Rolle (tom når gruppen for rollen er for liten)",
+                "Rolle (tom når gruppa for rolla er for lita)", "Role (empty where the role's group is too small)"},
+    [M_SCOPE] = {"Vad enheten omfattar", "Hva enheten omfatter", "Kva eininga omfattar", "What the unit covers"},
     [M_INDEX] = {"Digitalt kompetensindex (0–100)", "Digital kompetanseindeks (0–100)",
                  "Digital kompetanseindeks (0–100)", "Digital competence index (0–100)"},
     [M_INDEX_LEVEL] = {"Nivå, index", "Nivå, indeks", "Nivå, indeks", "Level, index"},
@@ -61,8 +66,9 @@ static const char *const mtexts[M_COUNT][4] = {
     [M_SCORE_OF] = {"Poäng 0–100: %s", "Poeng 0–100: %s", "Poeng 0–100: %s", "Score 0–100: %s"},
     [M_STAFF] = {"Medarbetare", "Medarbeider", "Medarbeidar", "Staff member"},
     [M_MANAGER] = {"Chef", "Leder", "Leiar", "Manager"},
-    [M_WEB] = {"Webb", "Nett", "Nett", "Web"},
-    [M_PAPER] = {"Papper", "Papir", "Papir", "Paper"},
+    [M_ALONE] = {"Enheten själv", "Enheten selv", "Eininga sjølv", "The unit itself"},
+    [M_BELOW] = {"Enheten med enheterna under den", "Enheten med enhetene under den",
+                 "Eininga med einingane under ho", "The unit with the units below it"},
     [M_DK] = {"Vet inte", "Vet ikke", "Veit ikkje", "Don't know"},
 };
 
@@ -278,6 +284,7 @@ static void add_definition(struct build *b, const cJSON *def, int lang)
 struct export_ctx {
     int64_t round_id;
     const char *unit_code;
+    enum mg_priv_role role; /* MG_PRIV_ALL, or only rows shown with this role */
     int lang;
     const struct mg_md_sink *sink;
     struct mg_microdata *md;
@@ -287,44 +294,6 @@ struct export_ctx {
     bool begun; /* the sink has output: a retry would write it twice */
 };
 
-struct units {
-    size_t n;
-    int64_t *id;
-    char **code, **name;
-    size_t *parent;      /* within the scope, MG_PRIV_NONE at its top */
-    size_t *label[2];    /* per role: the unit each unit's rows are shown under */
-    int64_t *count[2];
-};
-
-static void units_free(struct units *u)
-{
-    for (size_t i = 0; i < u->n; i++) {
-        if (u->code)
-            free(u->code[i]);
-        if (u->name)
-            free(u->name[i]);
-    }
-    free(u->id);
-    free(u->code);
-    free(u->name);
-    free(u->parent);
-    for (int r = 0; r < 2; r++) {
-        free(u->label[r]);
-        free(u->count[r]);
-    }
-    memset(u, 0, sizeof *u);
-}
-
-static size_t unit_index(const struct units *u, int64_t id)
-{
-    /* Ids come sorted by level, not by id: a linear scan is fine for a
-     * tree of a few thousand units, and done once per unit or page row. */
-    for (size_t i = 0; i < u->n; i++)
-        if (u->id[i] == id)
-            return i;
-    return MG_PRIV_NONE;
-}
-
 static enum mg_qs fail(struct export_ctx *c, enum mg_error err, const char *msg, enum mg_qs qs)
 {
     c->err = err;
@@ -332,79 +301,39 @@ static enum mg_qs fail(struct export_ctx *c, enum mg_error err, const char *msg,
     return qs < 0 && !c->begun ? qs : MG_QS_HARD;
 }
 
-/* Loads the units of the scope (the subtree of `top`, or all). */
-static enum mg_qs load_units(struct mg_db_conn *conn, struct export_ctx *c, const char *top, struct units *u)
+/* Is unit `x` in the subtree of `top` (MG_PRIV_NONE: everything)? */
+static bool in_scope(const struct mg_ind_groups *g, size_t x, size_t top)
 {
-    PGresult *res = NULL;
-    enum mg_qs qs = mg_db_exec(conn, &stmt_md_units, 0, NULL, &res);
-    if (qs < 0)
-        return fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs);
-    size_t n = (size_t)PQntuples(res), all_top = MG_PRIV_NONE;
-    int64_t *ids = calloc(n + 1, sizeof *ids);
-    size_t *parent = calloc(n + 1, sizeof *parent);
-    bool *in = calloc(n + 1, sizeof *in);
-    if (!ids || !parent || !in) {
-        qs = fail(c, MG_ERR_INTERNAL, "out of memory", MG_QS_HARD);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
-        parent[i] = MG_PRIV_NONE;
-        if (!PQgetisnull(res, (int)i, 3)) {
-            int64_t p = strtoll(PQgetvalue(res, (int)i, 3), NULL, 10);
-            for (size_t j = 0; j < i; j++)
-                if (ids[j] == p)
-                    parent[i] = j;
-        }
-        if (top && strcmp(PQgetvalue(res, (int)i, 1), top) == 0)
-            all_top = i;
-    }
-    if (top && all_top == MG_PRIV_NONE) {
-        qs = fail(c, MG_ERR_NOT_FOUND, "No such unit.", MG_QS_HARD);
-        goto out;
-    }
-    /* In the scope: the top and everything below it (parents come first). */
-    for (size_t i = 0; i < n; i++)
-        in[i] = !top || i == all_top || (parent[i] != MG_PRIV_NONE && in[parent[i]] && i != all_top);
-    size_t m = 0, *map = calloc(n + 1, sizeof *map);
-    u->id = calloc(n + 1, sizeof *u->id);
-    u->code = calloc(n + 1, sizeof *u->code);
-    u->name = calloc(n + 1, sizeof *u->name);
-    u->parent = calloc(n + 1, sizeof *u->parent);
-    for (int r = 0; r < 2; r++) {
-        u->label[r] = calloc(n + 1, sizeof *u->label[r]);
-        u->count[r] = calloc(n + 1, sizeof *u->count[r]);
-    }
-    if (!map || !u->id || !u->code || !u->name || !u->parent || !u->label[0] || !u->label[1] || !u->count[0] ||
-        !u->count[1]) {
-        free(map);
-        qs = fail(c, MG_ERR_INTERNAL, "out of memory", MG_QS_HARD);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!in[i])
-            continue;
-        map[i] = m;
-        u->id[m] = ids[i];
-        u->code[m] = strdup(PQgetvalue(res, (int)i, 1));
-        u->name[m] = strdup(PQgetvalue(res, (int)i, 2));
-        u->parent[m] = i == all_top || parent[i] == MG_PRIV_NONE ? MG_PRIV_NONE : map[parent[i]];
-        u->n = ++m;
-        if (!u->code[m - 1] || !u->name[m - 1]) {
-            free(map);
-            qs = fail(c, MG_ERR_INTERNAL, "out of memory", MG_QS_HARD);
-            goto out;
-        }
-    }
-    free(map);
-    qs = MG_QS_ROWS;
-out:
-    free(ids);
-    free(parent);
-    free(in);
-    PQclear(res);
-    return qs;
+    while (top != MG_PRIV_NONE && x != MG_PRIV_NONE && x != top)
+        x = g->parent[x];
+    return top == MG_PRIV_NONE || x == top;
 }
+
+static size_t unit_index(const struct mg_ind_groups *g, int64_t id)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->unit_id[i] == id)
+            return i;
+    return MG_PRIV_NONE;
+}
+
+static size_t unit_by_code(const struct mg_ind_groups *g, const char *code)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->code[i], code) == 0)
+            return i;
+    return MG_PRIV_NONE;
+}
+
+/* Where each unit's respondents of each role are shown (decided once for
+ * the round): the label unit, its kind, whether the role is shown; and
+ * whether the row is in the file at all (the label inside the scope, and
+ * the role asked for). */
+struct place {
+    size_t label;
+    enum mg_priv_kind kind;
+    bool role_shown, in_file;
+};
 
 static int role_of(const char *s)
 {
@@ -417,16 +346,15 @@ static void fill_row(struct build *b, PGresult *res, int row, double *cells)
     struct mg_microdata *md = b->md;
     for (size_t v = 0; v < md->nvars; v++)
         cells[v] = NAN;
-    cells[2] = role_of(PQgetvalue(res, row, 2)) + 1;
-    cells[3] = strcmp(PQgetvalue(res, row, 3), "paper") == 0 ? 2 : 1;
-    if (!PQgetisnull(res, row, 4))
-        cells[4] = strtod(PQgetvalue(res, row, 4), NULL);
-    for (size_t l = 0; !PQgetisnull(res, row, 5) && l < b->nlevels; l++)
-        if (strcmp(b->levels[l], PQgetvalue(res, row, 5)) == 0)
+    /* cells[2] (role) and cells[3] (scope) come from the row's place. */
+    if (!PQgetisnull(res, row, 3))
+        cells[4] = strtod(PQgetvalue(res, row, 3), NULL);
+    for (size_t l = 0; !PQgetisnull(res, row, 4) && l < b->nlevels; l++)
+        if (strcmp(b->levels[l], PQgetvalue(res, row, 4)) == 0)
             cells[5] = (double)(l + 1);
 
     /* key=value=d=score;... */
-    char *s = PQgetvalue(res, row, 6), *save = NULL;
+    char *s = PQgetvalue(res, row, 5), *save = NULL;
     for (char *tok = strtok_r(s, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
         char *f[4] = {tok, NULL, NULL, NULL};
         for (int i = 1; i < 4; i++) {
@@ -450,7 +378,7 @@ static void fill_row(struct build *b, PGresult *res, int row, double *cells)
             cells[it->score] = strtod(f[3], NULL);
     }
     /* area=score=level;... */
-    s = PQgetvalue(res, row, 7);
+    s = PQgetvalue(res, row, 6);
     for (char *tok = strtok_r(s, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
         char *score = strchr(tok, '='), *level = score ? strchr(score + 1, '=') : NULL;
         if (!level)
@@ -472,10 +400,11 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
     struct export_ctx *c = arg;
     struct mg_microdata *md = c->md;
     struct build b = {.md = md};
-    struct units u = {0};
+    struct mg_ind_groups g = {0};
+    struct place (*place)[2] = NULL;
     PGresult *res = NULL;
     double *cells = NULL;
-    char round[24], root[72] = "", after[40] = "00000000-0000-0000-0000-000000000000";
+    char round[24], after[40] = "00000000-0000-0000-0000-000000000000";
     enum mg_qs qs;
 
     mg_microdata_free(md);
@@ -485,19 +414,47 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
     const char *rp[] = {round};
     if ((qs = mg_db_exec(conn, &stmt_md_snapshot, 0, NULL, NULL)) < 0)
         return fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs);
-    if ((qs = mg_db_exec(conn, &stmt_md_round, 1, rp, &res)) != MG_QS_ROWS) {
-        PQclear(res);
-        return qs < 0 ? fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs)
-                      : fail(c, MG_ERR_NOT_FOUND, "No such round.", MG_QS_HARD);
+    /* The round's decision on its groups, in this snapshot. */
+    if ((qs = mg_indicators_groups_load(conn, c->round_id, &g)) != MG_QS_ROWS) {
+        return qs < 0             ? fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs)
+               : qs == MG_QS_NONE ? fail(c, MG_ERR_NOT_FOUND, "No such round.", MG_QS_HARD)
+                                  : fail(c, MG_ERR_INTERNAL, "the unit tree could not be read", MG_QS_HARD);
+    }
+    if (strcmp(g.state, "closed") != 0) {
+        qs = fail(c, MG_ERR_ROUND_NOT_CLOSED,
+                  "the round has not closed: microdata, like every figure of what people answered, is "
+                  "released once it has closed", MG_QS_HARD);
+        goto out;
+    }
+    md->k = g.k;
+    if ((qs = mg_db_exec(conn, &stmt_md_name, 1, rp, &res)) != MG_QS_ROWS) {
+        qs = fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs < 0 ? qs : MG_QS_HARD);
+        goto out;
     }
     snprintf(md->round_name, sizeof md->round_name, "%s", PQgetvalue(res, 0, 0));
-    md->k = atoi(PQgetvalue(res, 0, 1));
-    snprintf(root, sizeof root, "%s", PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
-    if ((qs = load_units(conn, c, c->unit_code ? c->unit_code : (*root ? root : NULL), &u)) < 0 ||
-        qs == MG_QS_HARD)
+
+    /* The scope: the unit asked for, else the round's unit, else all. */
+    const char *top_code = c->unit_code ? c->unit_code : (*g.root_code ? g.root_code : NULL);
+    size_t top = top_code ? unit_by_code(&g, top_code) : MG_PRIV_NONE;
+    if (top_code && top == MG_PRIV_NONE) {
+        qs = fail(c, MG_ERR_NOT_FOUND, "No such unit.", MG_QS_HARD);
         goto out;
+    }
+    if (!(place = calloc(g.n ? g.n : 1, sizeof *place))) {
+        qs = fail(c, MG_ERR_INTERNAL, "out of memory", MG_QS_HARD);
+        goto out;
+    }
+    struct mg_priv_tree tree = {g.n, g.parent};
+    for (size_t u = 0; u < g.n; u++)
+        for (int r = 0; r < 2; r++) {
+            struct place *p = &place[u][r];
+            p->in_file = mg_privacy_microdata_place(&tree, (const enum mg_priv_status(*)[2][3])g.st, u,
+                                                    (enum mg_priv_role)r, &p->label, &p->kind, &p->role_shown) &&
+                         in_scope(&g, p->label, top) &&
+                         (c->role == MG_PRIV_ALL || (p->role_shown && (int)c->role == r));
+        }
 
     /* The description: fixed variables, then each survey's. */
     int lang = c->lang;
@@ -509,10 +466,10 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
     add_label(&b, set, 1, mtexts[M_STAFF][lang]);
     add_label(&b, set, 2, mtexts[M_MANAGER][lang]);
     add_var(&b, "role", strdup(mtexts[M_ROLE][lang]), false, set, 0, false);
-    set = add_set(&b, "ls_channel");
-    add_label(&b, set, 1, mtexts[M_WEB][lang]);
-    add_label(&b, set, 2, mtexts[M_PAPER][lang]);
-    add_var(&b, "channel", strdup(mtexts[M_CHANNEL][lang]), false, set, 0, false);
+    set = add_set(&b, "ls_scope");
+    add_label(&b, set, 1, mtexts[M_ALONE][lang]);
+    add_label(&b, set, 2, mtexts[M_BELOW][lang]);
+    add_var(&b, "unit_scope", strdup(mtexts[M_SCOPE][lang]), false, set, 0, false);
     add_set(&b, "ls_level"); /* set 2: filled from the first survey's levels */
     add_var(&b, "index", strdup(mtexts[M_INDEX][lang]), false, -1, 3, false);
     add_var(&b, "index_level", strdup(mtexts[M_INDEX_LEVEL][lang]), false, 2, 0, false);
@@ -534,32 +491,18 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
         goto out;
     }
 
-    /* Who is shown under which unit. */
+    /* How many rows the file will hold (an SPSS header states it). */
     if ((qs = mg_db_exec(conn, &stmt_md_counts, 1, rp, &res)) < 0) {
         fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs);
         goto out;
     }
-    int64_t total = 0;
     for (int i = 0; i < PQntuples(res); i++) {
-        size_t x = unit_index(&u, strtoll(PQgetvalue(res, i, 0), NULL, 10));
-        if (x != MG_PRIV_NONE) {
-            u.count[role_of(PQgetvalue(res, i, 1))][x] += strtoll(PQgetvalue(res, i, 2), NULL, 10);
-            total += strtoll(PQgetvalue(res, i, 2), NULL, 10);
-        }
+        size_t x = unit_index(&g, strtoll(PQgetvalue(res, i, 0), NULL, 10));
+        if (x != MG_PRIV_NONE && place[x][role_of(PQgetvalue(res, i, 1))].in_file)
+            md->nrows += (size_t)strtoll(PQgetvalue(res, i, 2), NULL, 10);
     }
     PQclear(res);
     res = NULL;
-    struct mg_priv_tree tree = {u.n, u.parent};
-    for (int r = 0; r < 2; r++) {
-        if (mg_privacy_generalise(&tree, md->k, u.count[r], u.label[r]) != 0) {
-            qs = fail(c, MG_ERR_INTERNAL, "the unit tree is malformed", MG_QS_HARD);
-            goto out;
-        }
-        for (size_t i = 0; i < u.n; i++)
-            if (u.label[r][i] != MG_PRIV_NONE)
-                md->nrows += (size_t)u.count[r][i];
-    }
-    md->withheld = (size_t)total - md->nrows;
 
     c->begun = true;
     if (c->sink->begin(c->sink->ctx, md) != 0) {
@@ -580,14 +523,16 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
         }
         int rows = PQntuples(res);
         for (int i = 0; i < rows; i++) {
-            size_t x = unit_index(&u, strtoll(PQgetvalue(res, i, 1), NULL, 10));
+            size_t x = unit_index(&g, strtoll(PQgetvalue(res, i, 1), NULL, 10));
             int r = role_of(PQgetvalue(res, i, 2));
-            if (x == MG_PRIV_NONE || u.label[r][x] == MG_PRIV_NONE)
+            if (x == MG_PRIV_NONE || !place[x][r].in_file)
                 continue;
+            const struct place *p = &place[x][r];
             fill_row(&b, res, i, cells);
-            size_t l = u.label[r][x];
+            cells[2] = p->role_shown ? r + 1 : NAN;
+            cells[3] = p->kind == MG_PRIV_ALONE ? 1 : 2;
             if (written++ >= md->nrows ||
-                c->sink->row(c->sink->ctx, md, cells, u.code[l], u.name[l]) != 0) {
+                c->sink->row(c->sink->ctx, md, cells, g.code[p->label], g.name[p->label]) != 0) {
                 qs = fail(c, MG_ERR_INTERNAL, "the file could not be written", MG_QS_HARD);
                 goto out;
             }
@@ -607,18 +552,19 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
 out:
     PQclear(res);
     free(cells);
+    free(place);
     free(b.items);
     free(b.areas);
-    units_free(&u);
+    mg_indicators_groups_free(&g);
     return qs;
 }
 
-enum mg_error mg_microdata_export(struct mg_db_conn *conn, int64_t round_id, const char *unit_code, int lang,
-                                  const struct mg_md_sink *sink, struct mg_microdata *md, char *msg,
-                                  size_t msglen)
+enum mg_error mg_microdata_export(struct mg_db_conn *conn, int64_t round_id, const char *unit_code,
+                                  enum mg_priv_role role, int lang, const struct mg_md_sink *sink,
+                                  struct mg_microdata *md, char *msg, size_t msglen)
 {
-    struct export_ctx c = {round_id, unit_code, lang < 0 || lang > 3 ? 3 : lang, sink, md, MG_OK, msg, msglen,
-                           false};
+    struct export_ctx c = {round_id, unit_code, role, lang < 0 || lang > 3 ? 3 : lang, sink, md, MG_OK, msg,
+                           msglen, false};
     memset(md, 0, sizeof *md);
     enum mg_qs qs = mg_db_tx(conn, export_tx, &c);
     if (qs < 0 && c.err == MG_OK) {

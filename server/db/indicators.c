@@ -487,33 +487,70 @@ static enum mg_qs query_round(struct mg_db_conn *conn, const struct mg_db_stmt *
     return mg_db_exec(conn, stmt, 1, p, res);
 }
 
-/* Runs the privacy layer for measure `m` (or the paired change, when
- * `pd` is given) and stores the statuses in `st`. */
-static int suppress(const struct tree *t, int k, const struct round *r, size_t m,
-                    const struct paired *pd, enum mg_priv_status *st)
+static int64_t abs64(int64_t x)
 {
-    struct mg_priv_mass (*atoms)[2] = calloc(t->n ? t->n : 1, sizeof *atoms);
-    size_t *parent = t->parent;
+    return x < 0 ? -x : x;
+}
+
+/* Runs the privacy layer for measure `m` (or the paired change from
+ * `prev`, when `pd` is given) and stores the statuses in `st`. Measure 0,
+ * the response counts, decides the groups; every other measure shows a
+ * cell only where that decision shows its group (a group's size is
+ * decided once), and the paired change only where both rounds' decisions
+ * do. */
+static int suppress(const struct tree *t, int k, const struct round *r, size_t m,
+                    const struct paired *pd, const struct round *prev, enum mg_priv_status *st)
+{
+    size_t n = t->n ? t->n : 1;
+    struct mg_priv_mass (*atoms)[2] = calloc(n, sizeof *atoms);
+    enum mg_priv_status (*both)[2][3] = NULL;
+    const enum mg_priv_status (*groups)[2][3] = m == 0 && !pd ? NULL : (const void *)r->st;
     if (!atoms)
         return -1;
+    if (pd) {
+        /* The groups shown in both rounds (the first hidden reason wins). */
+        if (!(both = calloc(n, sizeof *both))) {
+            free(atoms);
+            return -1;
+        }
+        for (size_t i = 0; i < t->n * 6; i++)
+            ((enum mg_priv_status *)both)[i] = !mg_privacy_shown(r->st[i])      ? r->st[i]
+                                               : !mg_privacy_shown(prev->st[i]) ? prev->st[i]
+                                                                                : r->st[i];
+        groups = (const void *)both;
+    }
     for (size_t u = 0; u < t->n; u++)
         for (int role = 0; role < 2; role++) {
             /* Nobody can have a figure for a question their survey does not
              * ask (managers' areas for staff): such a group is empty. */
             int64_t pop = r->m[m].applies[role] ? r->pop[u * 2 + (size_t)role] : 0;
             if (pd) {
+                /* Stayers (the pairs), joiners (this round only) and leavers
+                 * (the previous round only) are each a group: "this round
+                 * minus last round's cohort" must not leave a few people. */
                 int64_t paired = pd->atom[u * 2 + (size_t)role].n;
                 int64_t responded = atom_at(r, r->atom, u, role, 0)->n;
-                atoms[u][role] = (struct mg_priv_mass){paired, pop, responded - paired};
+                int64_t before = atom_at(prev, prev->atom, u, role, 0)->n;
+                atoms[u][role] = (struct mg_priv_mass){paired, pop, abs64(responded - paired),
+                                                       abs64(before - paired)};
             } else {
-                atoms[u][role] = (struct mg_priv_mass){atom_at(r, r->atom, u, role, m)->n, pop, 0};
+                atoms[u][role] = (struct mg_priv_mass){atom_at(r, r->atom, u, role, m)->n, pop, 0, 0};
             }
         }
-    struct mg_priv_tree tree = {t->n, parent};
-    int rc = mg_privacy_suppress(&tree, k, (const struct mg_priv_mass(*)[2])atoms,
-                                 (enum mg_priv_status(*)[2][3])st);
+    struct mg_priv_tree tree = {t->n, t->parent};
+    int rc = mg_privacy_suppress_within(&tree, k, (const struct mg_priv_mass(*)[2])atoms, groups,
+                                        r->m[m].applies, (enum mg_priv_status(*)[2][3])st);
     free(atoms);
+    free(both);
     return rc;
+}
+
+/* An open (or scheduled) round shows who responded, never a figure of what
+ * they answered: figures are released once, when the round has closed, so
+ * two reads at different moments cannot be subtracted (docs/privacy.md). */
+static bool figures_released(const struct round *r)
+{
+    return strcmp(r->state, "closed") == 0;
 }
 
 static void add_msum(struct msum *into, const struct msum *s)
@@ -699,7 +736,10 @@ sums_done:
             /* Not loaded: hidden, so nothing unloaded can ever be shown. */
             for (size_t i = 0; i < n * 6; i++)
                 r->st[m * n * 6 + i] = MG_PRIV_SMALL;
-        } else if (suppress(t, r->k, r, m, NULL, &r->st[m * n * 6]) != 0) {
+        } else if (m != 0 && !figures_released(r)) {
+            for (size_t i = 0; i < n * 6; i++)
+                r->st[m * n * 6 + i] = MG_PRIV_PENDING;
+        } else if (suppress(t, r->k, r, m, NULL, NULL, &r->st[m * n * 6]) != 0) {
             goto fail;
         }
     }
@@ -759,8 +799,12 @@ static enum mg_qs paired_load(struct mg_db_conn *conn, const struct tree *t, con
     PQclear(res);
     res = NULL;
     roll_up(t, pd->atom, pd->sub, 2);
-    if (suppress(t, cur->k, cur, 0, pd, pd->st) != 0)
+    if (!figures_released(cur) || !figures_released(prev)) {
+        for (size_t i = 0; i < n * 6; i++)
+            pd->st[i] = MG_PRIV_PENDING;
+    } else if (suppress(t, cur->k, cur, 0, pd, prev, pd->st) != 0) {
         goto fail;
+    }
     pd->available = true;
     return MG_QS_ROWS;
 fail:
@@ -1089,7 +1133,9 @@ static cJSON *reliability_json(const struct round *r)
             /* cppcheck-suppress uninitvar ; items[0..nitems) were all written above */
             consistent = consistent && items[x].n == total.n;
         cJSON *a;
-        if (total.n < r->k) {
+        if (!figures_released(r)) {
+            a = suppressed(MG_PRIV_PENDING);
+        } else if (total.n < r->k) {
             a = suppressed(MG_PRIV_SMALL);
         } else {
             a = cJSON_CreateObject();
@@ -1448,6 +1494,69 @@ static enum mg_error run(struct mg_db_conn *conn, struct ctx *c, cJSON **out)
     }
     *out = c->out;
     return MG_OK;
+}
+
+enum mg_qs mg_indicators_groups_load(struct mg_db_conn *conn, int64_t round_id, struct mg_ind_groups *g)
+{
+    struct tree t = {0};
+    struct round r;
+    enum mg_qs qs;
+
+    memset(g, 0, sizeof *g);
+    if ((qs = tree_load(conn, &t)) < 0 || qs == MG_QS_HARD)
+        return qs;
+    if ((qs = round_load_what(conn, &t, round_id, &r, L_COUNTS)) != MG_QS_ROWS) {
+        tree_free(&t);
+        return qs;
+    }
+    size_t n = t.n ? t.n : 1;
+    g->unit_id = calloc(n, sizeof *g->unit_id);
+    g->code = calloc(n, sizeof *g->code);
+    g->name = calloc(n, sizeof *g->name);
+    g->parent = calloc(n, sizeof *g->parent);
+    g->st = calloc(n, sizeof *g->st);
+    if (!g->unit_id || !g->code || !g->name || !g->parent || !g->st)
+        goto oom;
+    for (size_t u = 0; u < t.n; u++) {
+        g->unit_id[u] = t.id[u];
+        g->parent[u] = t.parent[u];
+        g->code[u] = strdup(t.code[u]);
+        g->name[u] = t.name[u];
+        t.name[u] = NULL; /* moved */
+        g->n = u + 1;
+        if (!g->code[u])
+            goto oom;
+        for (int kind = 0; kind < 2; kind++)
+            for (int role = 0; role < 3; role++)
+                g->st[u][kind][role] = cell_status(&r, t.n, 0, u, kind, role);
+    }
+    g->k = r.k;
+    snprintf(g->state, sizeof g->state, "%s", r.state);
+    snprintf(g->root_code, sizeof g->root_code, "%s", r.root_code);
+    round_free(&r);
+    tree_free(&t);
+    return MG_QS_ROWS;
+oom:
+    round_free(&r);
+    tree_free(&t);
+    mg_indicators_groups_free(g);
+    return MG_QS_HARD;
+}
+
+void mg_indicators_groups_free(struct mg_ind_groups *g)
+{
+    for (size_t u = 0; u < g->n; u++) {
+        if (g->code)
+            free(g->code[u]);
+        if (g->name)
+            free(g->name[u]);
+    }
+    free(g->unit_id);
+    free(g->code);
+    free(g->name);
+    free(g->parent);
+    free(g->st);
+    memset(g, 0, sizeof *g);
 }
 
 int mg_indicators_parse_role(const char *s, enum mg_priv_role *role)

@@ -430,6 +430,14 @@ static enum mg_qs change_tx(struct mg_db_conn *conn, void *arg)
             c->err = MG_ERR_CONFLICT;
             return MG_QS_HARD;
         }
+        if (strcmp(state, "closed") == 0 && has_responses) {
+            /* Its figures were released when it closed: new answers would
+             * let the two releases be subtracted (docs/privacy.md). */
+            snprintf(c->msg, c->msglen, "round %s has responses and its results were released when it "
+                                        "closed; it cannot be reopened (create a new round)", idbuf);
+            c->err = MG_ERR_CONFLICT;
+            return MG_QS_HARD;
+        }
         if (past && !c->closes) {
             snprintf(c->msg, c->msglen, "round %s's closing time has passed; give a new closes "
                                         "time to open it", idbuf);

@@ -51,6 +51,18 @@ static bool is_few(const cJSON *v)
     return r && strcmp(r, "fewer_than_k") == 0;
 }
 
+/* Hidden until the round closes. */
+static bool is_pending(const cJSON *v)
+{
+    const char *r = cJSON_GetStringValue(get(v, "reason"));
+    return r && strcmp(r, "round_open") == 0;
+}
+
+static const char *reason_of(const cJSON *v)
+{
+    return is_few(v) ? "fewer_than_k" : is_pending(v) ? "round_open" : "complementary";
+}
+
 /* A number of `o`, or NAN. */
 static double num(const cJSON *o, const char *key)
 {
@@ -114,7 +126,7 @@ static void hidden_note(char *out, size_t outlen, const cJSON *v, int k, enum mg
     if (is_few(v))
         snprintf(out, outlen, mg_t(lang, MSG_HR_HIDDEN_FEW), k);
     else
-        snprintf(out, outlen, "%s", mg_t(lang, MSG_HR_HIDDEN_COMPL));
+        snprintf(out, outlen, "%s", mg_t(lang, is_pending(v) ? MSG_HR_HIDDEN_OPEN : MSG_HR_HIDDEN_COMPL));
 }
 
 /* A hidden figure inside a table cell or paragraph. */
@@ -122,7 +134,7 @@ static void put_hidden(struct mg_buf *b, const cJSON *v, int k, enum mg_lang lan
 {
     char note[160];
     hidden_note(note, sizeof note, v, k, lang);
-    mg_buf_printf(b, "<span class=\"suppressed\" data-reason=\"%s\">", is_few(v) ? "fewer_than_k" : "complementary");
+    mg_buf_printf(b, "<span class=\"suppressed\" data-reason=\"%s\">", reason_of(v));
     mg_buf_html(b, note);
     mg_buf_puts(b, "</span>");
 }
@@ -309,6 +321,10 @@ static void hidden_legend(struct page *p, int k)
     mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_HIDDEN_COMPL));
     mg_buf_puts(&p->b, "</span></dt><dd>");
     mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_LEGEND_COMPL));
+    mg_buf_puts(&p->b, "</dd>\n<dt><span class=\"suppressed\">");
+    mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_HIDDEN_OPEN));
+    mg_buf_puts(&p->b, "</span></dt><dd>");
+    mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_LEGEND_OPEN));
     mg_buf_puts(&p->b, "</dd>\n<dt>–</dt><dd>");
     mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_LEGEND_EMPTY));
     mg_buf_puts(&p->b, "</dd>\n</dl>\n");
@@ -624,10 +640,9 @@ static void heat_cell(struct page *p, const cJSON *unit, const char *col, int k)
     mg_buf_puts(&p->b, "\" data-col=\"");
     mg_buf_html(&p->b, col);
     if (is_hidden(v)) {
-        mg_buf_printf(&p->b, "\" class=\"cell suppressed\" data-reason=\"%s\">",
-                      is_few(v) ? "fewer_than_k" : "complementary");
+        mg_buf_printf(&p->b, "\" class=\"cell suppressed\" data-reason=\"%s\">", reason_of(v));
         mg_buf_html(&p->b, mg_t(p->lang, MSG_HR_HIDDEN));
-        mg_buf_printf(&p->b, " <span class=\"why\">(%s)</span></td>", is_few(v) ? "a" : "b");
+        mg_buf_printf(&p->b, " <span class=\"why\">(%s)</span></td>", is_few(v) ? "a" : is_pending(v) ? "c" : "b");
         (void)k;
         return;
     }
@@ -787,8 +802,11 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     char base[48];
     snprintf(base, sizeof base, "/hr/rounds/%lld", (long long)id);
     role_form(&p, base, role, sort ? keep : NULL);
+    bool closed = strcmp(cJSON_GetStringValue(get(get(body, "round"), "state")) ?: "", "closed") == 0;
+    if (!closed)
+        mg_buf_printf(&p.b, "<p class=\"note\" id=\"round-open-note\">%s</p>\n", mg_t(p.lang, MSG_HR_LEGEND_OPEN));
     mg_hr_download_links(&p.b, p.lang, id, NULL, role_code(role), req->user.role >= MG_ROLE_ADMIN,
-                         req->user.role >= MG_ROLE_ANALYST, k);
+                         req->user.role >= MG_ROLE_ANALYST, closed, k);
     if (cJSON_IsNumber(get(get(body, "round"), "series")))
         mg_buf_printf(&p.b, "<p><a href=\"/hr/series/%lld/trend?role=%s\">%s</a></p>\n",
                       (long long)num(get(body, "round"), "series"), role_code(role), mg_t(p.lang, MSG_HR_TREND));
@@ -849,6 +867,8 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     }
     mg_buf_puts(&p.b, ". (b) ");
     mg_buf_html(&p.b, mg_t(p.lang, MSG_HR_HIDDEN_COMPL));
+    mg_buf_puts(&p.b, ". (c) ");
+    mg_buf_html(&p.b, mg_t(p.lang, MSG_HR_HIDDEN_OPEN));
     mg_buf_puts(&p.b, ".</p>\n");
 
     free(rows);
@@ -1064,7 +1084,10 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     char base[200];
     snprintf(base, sizeof base, "/hr/rounds/%lld/units/%s", (long long)id, code);
     role_form(&p, base, role, NULL);
-    mg_hr_download_links(&p.b, p.lang, id, code, rc, req->user.role >= MG_ROLE_ADMIN, false, k);
+    mg_hr_download_links(&p.b, p.lang, id, code, rc, req->user.role >= MG_ROLE_ADMIN, false,
+                         strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(round, "state")) ?: "",
+                                "closed") == 0,
+                         k);
 
     /* Key figures. */
     const cJSON *index = get(cell, "index");

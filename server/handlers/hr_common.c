@@ -83,7 +83,7 @@ static void put_link(struct mg_buf *b, const char *href_fmt_done, enum mg_lang l
 }
 
 void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
-                          bool admin, bool overview, int k)
+                          bool admin, bool overview, bool closed, int k)
 {
     static const struct {
         const char *format;
@@ -111,7 +111,13 @@ void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, co
         put_link(b, href, lang, ind[i].label, ind[i].format);
     }
     mg_buf_puts(b, "</ul>\n");
-    if (admin) {
+    if (admin && !closed) {
+        /* Microdata, like every figure of what people answered, come once
+         * the round has closed (docs/privacy.md). */
+        mg_buf_printf(b, "<h3>%s</h3>\n<p>", mg_t(lang, MSG_HRX_MICRODATA));
+        mg_buf_html(b, mg_t(lang, MSG_HRX_MICRODATA_LATER));
+        mg_buf_puts(b, "</p>\n");
+    } else if (admin) {
         snprintf(s, sizeof s, mg_t(lang, MSG_HRX_MICRODATA_INTRO), k);
         mg_buf_printf(b, "<h3>%s</h3>\n<p>", mg_t(lang, MSG_HRX_MICRODATA));
         mg_buf_html(b, s);

@@ -73,7 +73,10 @@ static const char *const lang_codes[] = {"sv", "nb", "nn", "en"};
 
 static enum MHD_Result fail(struct mg_request *req, enum mg_error err)
 {
-    return mg_reply_error(req, err == MG_ERR_NOT_FOUND || err == MG_ERR_FORBIDDEN ? err : MG_ERR_UNAVAILABLE,
+    return mg_reply_error(req,
+                          err == MG_ERR_NOT_FOUND || err == MG_ERR_FORBIDDEN || err == MG_ERR_ROUND_NOT_CLOSED
+                              ? err
+                              : MG_ERR_UNAVAILABLE,
                           NULL, NULL);
 }
 
@@ -248,7 +251,7 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
         close(fd);
         fd = -1;
         mg_md_sav_sink(&s, &sink);
-        err = mg_microdata_export(conn, id, NULL, lang, &sink, &md, msg, sizeof msg);
+        err = mg_microdata_export(conn, id, NULL, MG_PRIV_ALL, lang, &sink, &md, msg, sizeof msg);
         rc = err == MG_OK ? 0 : -1;
         mg_md_sav_close(&s, rc != 0);
         if (rc == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -260,7 +263,7 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
         c.codebook = codebook ? mine : other;
         if (mine && other) {
             mg_md_csv_sink(&c, &sink);
-            err = mg_microdata_export(conn, id, NULL, lang, &sink, &md, msg, sizeof msg);
+            err = mg_microdata_export(conn, id, NULL, MG_PRIV_ALL, lang, &sink, &md, msg, sizeof msg);
             rc = err == MG_OK ? 0 : -1;
         } else {
             err = MG_ERR_INTERNAL;
@@ -275,7 +278,8 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
     if (rc != 0) {
         if (fd >= 0)
             close(fd);
-        ret = err == MG_ERR_NOT_FOUND ? fail(req, err) : mg_reply_error(req, MG_ERR_INTERNAL, NULL, NULL);
+        ret = err == MG_ERR_NOT_FOUND || err == MG_ERR_ROUND_NOT_CLOSED ? fail(req, err)
+                                                                        : mg_reply_error(req, MG_ERR_INTERNAL, NULL, NULL);
         goto done;
     }
     cJSON *d = cJSON_CreateObject();
@@ -287,7 +291,6 @@ enum MHD_Result mg_handle_hr_microdata(struct mg_request *req)
     cJSON_AddStringToObject(d, "role", "all");
     cJSON_AddStringToObject(d, "lang", lang_codes[lang]);
     cJSON_AddNumberToObject(d, "rows", (double)md.nrows);
-    cJSON_AddNumberToObject(d, "withheld", (double)md.withheld);
     cJSON_AddStringToObject(d, "via", "dashboard");
     int qs = audit(req, conn, "export.microdata", d);
     cJSON_Delete(d);

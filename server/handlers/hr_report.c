@@ -82,19 +82,26 @@ static void put_ci(struct report *r, const cJSON *o)
     put_num(r, hi, 1);
 }
 
+static bool is_pending(const cJSON *v)
+{
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "reason"));
+    return why && strcmp(why, "round_open") == 0;
+}
+
 static void hidden_note(struct report *r, char *out, size_t outlen, const cJSON *v)
 {
     if (is_few(v))
         snprintf(out, outlen, mg_t(r->lang, MSG_HR_HIDDEN_FEW), r->k);
     else
-        snprintf(out, outlen, "%s", mg_t(r->lang, MSG_HR_HIDDEN_COMPL));
+        snprintf(out, outlen, "%s", mg_t(r->lang, is_pending(v) ? MSG_HR_HIDDEN_OPEN : MSG_HR_HIDDEN_COMPL));
 }
 
 static void put_hidden(struct report *r, const cJSON *v)
 {
     char note[160];
     hidden_note(r, note, sizeof note, v);
-    mg_buf_printf(&r->b, "<span class=\"suppressed\" data-reason=\"%s\">", is_few(v) ? "fewer_than_k" : "complementary");
+    mg_buf_printf(&r->b, "<span class=\"suppressed\" data-reason=\"%s\">",
+                  is_few(v) ? "fewer_than_k" : is_pending(v) ? "round_open" : "complementary");
     mg_buf_html(&r->b, note);
     mg_buf_puts(&r->b, "</span>");
 }

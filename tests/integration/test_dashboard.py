@@ -323,6 +323,10 @@ def test_trend_lists_the_rounds_of_the_series():
         assert [int(r[0]) for r in rows] == [e["round"]["id"] for e in body["rounds"]]
         for (_, row), e in zip(rows, body["rounds"]):
             idx = e["indicators"]["index"]
+            if e["round"]["state"] != "closed":
+                # The series' next round (made by the scheduler): no figures yet.
+                assert idx["reason"] == "round_open" and 'data-reason="round_open"' in row, row
+                continue
             assert f'{idx["mean"]:.1f}'.replace(".", ",") in row
         ch = body["rounds"][1]["indicators"]["change"]["index"]
         assert f'{ch["difference"]:.1f}'.replace(".", ",").replace("-", "\u2212") in rows[1][1]

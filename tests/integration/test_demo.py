@@ -80,6 +80,13 @@ def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
         top = body["units"][0]["subtree"]
         assert top["responded"] == resp2 and top["invited"] == inv2
         assert abs(top["response_rate"] - resp2 / inv2) < 1e-12
+        # This year's round is open: counts only, its figures come at the close.
+        pending = {"suppressed": True, "reason": "round_open"}
+        assert top["index"] == pending and top["paired"] == pending and top["change"]["index"] == pending
+        # Last year's round is closed: every figure.
+        body = s.get(f"/api/v1/rounds/{r1}/indicators?depth=2&role=all", headers=h).json()
+        top = body["units"][0]["subtree"]
+        assert top["responded"] == resp1 and top["invited"] == inv1
         assert {"mean", "sd", "ci95", "levels"} <= set(top["index"])
         assert abs(sum(top["index"]["levels"].values()) - 1) < 1e-9
         areas = top["areas"]
@@ -89,12 +96,8 @@ def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
         assert min(staff_areas, key=staff_areas.get) == "ai", staff_areas
         assert all(not is_suppressed(v) and 0 <= v["regular"] <= 1 for v in top["services"].values())
         assert {"index", "areas"} <= set(top["gap"]) and "difference" in top["gap"]["index"]
-        change = top["change"]
-        assert change["previous_round"] == r1 and {"difference", "ci95", "df", "p"} <= set(change["index"])
-        paired = top["paired"]
-        assert paired["n"] >= 5 and {"mean_change", "ci95", "p"} <= set(paired)
         rel = body["reliability"]
-        assert all(0 < v["alpha"] < 1 for v in rel.values() if not is_suppressed(v)), rel
+        assert rel and all(0 < v["alpha"] < 1 for v in rel.values() if not is_suppressed(v)), rel
         # Small units are there, and hidden.
         hidden = [u["code"] for u in body["units"] if is_suppressed(u["alone"]["responded"])]
         assert hidden, "the demo should show suppression"

@@ -100,7 +100,7 @@ def check_overview_rows(rows, ind, word, num):
 @test
 def test_indicators_csv_comma_and_semicolon_match_the_api():
     w = world()
-    rid = w["round"]
+    rid = w["closed"]
     ind = api(f"/api/v1/rounds/{rid}/indicators?depth=20&role=all")
     assert any(hidden(u["subtree"]["responded"]) for u in ind["units"]), "the demo should hide a unit"
     before = audit_count("export.indicators")
@@ -131,7 +131,7 @@ def test_indicators_csv_comma_and_semicolon_match_the_api():
 def test_indicators_xlsx_has_numbers_as_numbers_and_marked_hidden_cells():
     import openpyxl
     w = world()
-    rid = w["round"]
+    rid = w["closed"]
     ind = api(f"/api/v1/rounds/{rid}/indicators?depth=20&role=staff")
     r = mognad("export", "--round", str(rid), "--format", "xlsx", "--role", "staff", "--lang", "nb",
                "--out", out("ind.xlsx"))
@@ -181,60 +181,74 @@ def unit_paths():
     return {c: (p or None) for c, p in rows}
 
 
-@test
-def test_microdata_csv_generalises_units_and_holds_no_pseudonym_or_date():
-    w = world()
-    rid = w["round"]
-    before = audit_count("export.microdata")
-    r = mognad("export", "--round", str(rid), "--format", "csv", "--microdata", "--lang", "en",
-               "--out", out("micro.csv"))
+def microdata(name, *args):
+    """The microdata CSV of the closed round (with extra arguments)."""
+    r = mognad("export", "--round", str(world()["closed"]), "--format", "csv", "--microdata", "--lang", "en",
+               *args, "--out", out(name))
     assert r.returncode == 0, r.stderr
-    rows = read_microdata_csv(out("micro.csv"))
-    n = int(psql(f"SELECT count(*) FROM responses WHERE round_id = {rid}")[0][0])
+    return r, read_microdata_csv(out(name))
+
+
+def subtree_of(parents, code):
+    return {c for c in parents if c == code or under(parents, c, code)}
+
+
+def under(parents, code, top):
+    x = code
+    while x and x != top:
+        x = parents[x]
+    return x == top
+
+
+def placed_inside(rows, parents, code, kind, role):
+    """Rows the file places inside the cell (code, kind, role): their label
+    lies in it, and for a role cell, their role is shown as that role."""
+    n = 0
+    for row in rows:
+        if kind == "alone":
+            inside = row["unit"] == code and row["unit_scope"] == "1"
+        else:
+            inside = under(parents, row["unit"], code)
+        if inside and (role == "all" or row["role"] == ("1" if role == "staff" else "2")):
+            n += 1
+    return n
+
+
+@test
+def test_microdata_holds_no_pseudonym_date_or_channel_and_groups_of_k():
+    w = world()
+    rid = w["closed"]
+    before = audit_count("export.microdata")
+    r, rows = microdata("micro.csv")
     m = re.search(r"(\d+) responses written", r.stderr)
-    withheld = re.search(r"(\d+) left out", r.stderr)
-    assert len(rows) == int(m.group(1)) == n - (int(withheld.group(1)) if withheld else 0)
+    assert len(rows) == int(m.group(1)) > 0 and "left out" not in r.stderr
     cols = set(rows[0])
-    bad = [c for c in cols if re.search(r"pseudonym|date|submitted|^id$|_id$|email|employee", c)]
+    bad = [c for c in cols if re.search(r"pseudonym|date|submitted|^id$|_id$|email|employee|^channel$|^lang", c)]
     assert not bad, bad
     text = open(out("micro.csv"), encoding="utf-8-sig").read()
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     for (p,) in psql(f"SELECT encode(pseudonym, 'hex') FROM responses WHERE round_id = {rid} LIMIT 50"):
         assert p not in text
-    # Every unit shown holds at least k rows of each role, and is the
-    # respondents' own unit or one above it.
+    # Every (unit, scope, role) group of rows holds at least k; some rows
+    # have their role left out, where the role's group is too small.
     k = int(psql(f"SELECT min_group_size FROM rounds WHERE id = {rid}")[0][0])
     groups = {}
     for row in rows:
-        groups.setdefault((row["unit"], row["role"]), 0)
-        groups[(row["unit"], row["role"])] += 1
+        key = (row["unit"], row["unit_scope"], row["role"])
+        groups[key] = groups.get(key, 0) + 1
     assert all(v >= k for v in groups.values()), groups
-    # A unit without children and with fewer than k of a role never
-    # appears with that role.
-    small = psql(f"SELECT u.code, p.role FROM responses p JOIN units u ON u.id = p.unit_id "
-                 f"WHERE p.round_id = {rid} AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) "
-                 f"GROUP BY 1, 2 HAVING count(*) < {k}")
-    assert small, "the demo has small units"
-    for code, role in small:
-        assert (code, "1" if role == "staff" else "2") not in groups
+    # Each row is under its own unit or one above it: the labels' true
+    # counts hold the rows; the index sums are the stored ones.
     parents = unit_paths()
     truth = psql(f"SELECT u.code, p.role, count(*) FROM responses p JOIN units u ON u.id = p.unit_id "
                  f"WHERE p.round_id = {rid} GROUP BY 1, 2")
-    # The rows of each role add up to the true counts of the units under
-    # each label.
-    for (label, role), count in groups.items():
-        under = 0
-        for code, rl, c in truth:
-            x = code
-            while x and x != label:
-                x = parents[x]
-            if x == label and ("1" if rl == "staff" else "2") == role:
-                under += int(c)
-        assert count <= under
-    # The scores are the stored ones: index sums agree.
+    for (label, scope, role), count in groups.items():
+        units = {label} if scope == "1" else subtree_of(parents, label)
+        assert count <= sum(int(c) for code, rl, c in truth
+                            if code in units and role in ("", "1" if rl == "staff" else "2"))
     total = sum(float(row["index"]) for row in rows if row["index"])
     stored = float(psql(f"SELECT COALESCE(sum(index_score), 0) FROM responses WHERE round_id = {rid}")[0][0])
-    assert withheld or abs(total - stored) < 1e-6
+    assert abs(total - stored) < 1e-6, "the demo's whole organisation is shown: every row is in the file"
     # The codebook describes every column and its codes.
     book = read_microdata_csv(out("micro.csv.codebook.csv"))
     assert {b["variable"] for b in book} == cols
@@ -246,16 +260,70 @@ def test_microdata_csv_generalises_units_and_holds_no_pseudonym_or_date():
 
 
 @test
+def test_attack_microdata_with_the_indicators_and_other_filters_leaves_no_small_group():
+    """The issue's attack: a shown indicator cell minus the rows the file
+    places inside it must leave nobody or at least k, for every unit, kind
+    and role, in the full file and in the files of any --unit or --role;
+    and a filtered file only selects rows of the full one."""
+    w = world()
+    rid = w["closed"]
+    k = int(psql(f"SELECT min_group_size FROM rounds WHERE id = {rid}")[0][0])
+    parents = unit_paths()
+    _, full = microdata("full.csv")
+    cells = {}
+    for role in ("all", "staff", "manager"):
+        ind = api(f"/api/v1/rounds/{rid}/indicators?depth=20&role={role}")
+        for u in ind["units"]:
+            for kind in ("subtree", "alone"):
+                c = u.get(kind)
+                if c is not None and not hidden(c["responded"]):
+                    cells[(u["code"], kind, role)] = c["responded"]
+    assert len(cells) > 50
+    checked = 0
+    files = [("full", full)]
+    for code in ("EKO", "EKO-INK", "ITF", "HSF"):
+        if code in parents:
+            files.append((code, microdata(f"u-{code}.csv", "--unit", code)[1]))
+    for role in ("staff", "manager"):
+        files.append((role, microdata(f"r-{role}.csv", "--role", role)[1]))
+    key = lambda row: tuple(sorted(row.items()))  # noqa: E731
+    whole = {}
+    for row in full:
+        whole[key(row)] = whole.get(key(row), 0) + 1
+    for name, rows in files:
+        # A filter selects rows of the one placement: same labels, same roles.
+        mine = {}
+        for row in rows:
+            mine[key(row)] = mine.get(key(row), 0) + 1
+        assert all(whole.get(x, 0) >= n for x, n in mine.items()), f"{name}: a row the full file places elsewhere"
+        for (code, kind, role), n in cells.items():
+            left = n - placed_inside(rows, parents, code, kind, role)
+            assert left == 0 or left >= k, (name, code, kind, role, n, left)
+            checked += 1
+    assert checked > 100, checked
+    # The role filter keeps only rows whose role is shown.
+    assert all(row["role"] == "1" for row in files[-2][1]) and all(row["role"] == "2" for row in files[-1][1])
+
+
+@test
+def test_microdata_of_an_open_round_is_refused():
+    w = world()
+    r = mognad("export", "--round", str(w["round"]), "--format", "csv", "--microdata", "--out", out("open.csv"))
+    assert r.returncode == 1 and "closed" in r.stderr, r.stderr
+    assert not os.path.exists(out("open.csv"))
+
+
+@test
 def test_sav_reads_back_with_labels_and_the_same_rows():
     w = world()
-    rid = w["round"]
+    rid = w["closed"]
     r = mognad("export", "--round", str(rid), "--format", "sav", "--lang", "sv", "--out", out("micro.sav"))
     assert r.returncode == 0, r.stderr
     meta_path = out("micro.json")
     m = subprocess.run(["extract_metadata", out("micro.sav"), meta_path], capture_output=True, text=True)
     assert m.returncode == 0, m.stderr
     meta = {v["name"]: v for v in json.load(open(meta_path, encoding="utf-8"))["variables"]}
-    assert meta["role"]["label"] == "Roll"
+    assert meta["role"]["label"].startswith("Roll")
     assert {c["code"]: c["label"] for c in meta["role"]["categories"]} == {1.0: "Medarbetare", 2.0: "Chef"}
     assert meta["info_search"]["label"].startswith("Jag kan hitta den information")
     assert [c["label"] for c in meta["info_search"]["categories"]][:2] == ["Inte alls", "Med hjälp"]

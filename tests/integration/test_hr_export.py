@@ -38,6 +38,7 @@ def world():
     mognad("survey", "load", "--dir", os.path.join(TOP, "surveys"))
     r = mognad("demo", "--units", UNITS, "--seed", "3")
     STATE["round"] = int(re.search(r"round (\d+) open", r.stdout).group(1))
+    STATE["closed"] = int(re.search(r"round (\d+) \"", r.stdout).group(1))
     for mode in ("open", "anonymous"):
         out = mognad("round", "create", "--name", f"Paper {mode}", "--opens", "2026-01-01", "--closes",
                      "2099-01-01", "--mode", mode, "--unit", "REG").stdout
@@ -129,7 +130,7 @@ def test_indicator_downloads_equal_the_cli_export_and_are_audited():
 @test
 def test_microdata_only_for_admins_equal_to_the_cli_and_audited():
     w = world()
-    rid = w["round"]
+    rid = w["closed"]
     with Server() as s:
         h, _ = login(s, "anna")
         for fmt in ("csv", "codebook", "sav"):
@@ -158,6 +159,11 @@ def test_microdata_only_for_admins_equal_to_the_cli_and_audited():
         for uid, actor, detail in mine:
             d = json.loads(detail)
             assert int(uid) == w["adam"] and d["microdata"] and d["rows"] > 0
+        # An open round offers no microdata yet, and refuses them.
+        page = s.get(f"/hr/rounds/{w['round']}?lang=en", headers=h).text
+        assert "/microdata?" not in page and "once the round has closed" in page
+        r = s.get(f"/hr/rounds/{w['round']}/microdata?format=csv&lang=en", headers=h)
+        assert r.status == 409 and r.json()["error"]["code"] == "round_not_closed", (r.status, r.body[:200])
 
 
 def paper_form(s, h, rid, unit="REG", role="staff", lang="en"):

@@ -64,10 +64,12 @@ def insert_surveys(surveys):
     return ids
 
 
-def insert_round(name, k, mode="pseudonymous", series=None, seq=None, root="NULL", surveys=None):
+def insert_round(name, k, mode="pseudonymous", series=None, seq=None, root="NULL", surveys=None, state="closed"):
+    """A round with its surveys; closed unless `state` says otherwise, since
+    figures of what people answered are released when a round closes."""
     rid = int(psql(f"INSERT INTO rounds (name, series_id, seq, mode, min_group_size, opens_at, closes_at, state, "
                    f"root_unit_id) VALUES ({sql_text(name)}, {series or 'NULL'}, {seq or 'NULL'}, '{mode}', {k}, "
-                   f"'2027-03-01', '2027-03-22', 'open', {root}) RETURNING id")[0][0])
+                   f"'2027-03-01', '2027-03-22', '{state}', {root}) RETURNING id")[0][0])
     for aud, sid in (surveys or {}).items():
         psql(f"INSERT INTO round_surveys (round_id, audience, survey_id) VALUES ({rid}, '{aud}', {sid})")
     return rid
@@ -171,7 +173,7 @@ def get(s, h, path, status=200):
 def is_suppressed(v):
     if isinstance(v, dict) and "suppressed" in v:
         assert v == {"suppressed": True, "reason": v.get("reason")}, v
-        assert v["reason"] in ("fewer_than_k", "complementary"), v
+        assert v["reason"] in ("fewer_than_k", "complementary", "round_open"), v
         return True
     return False
 
@@ -339,12 +341,16 @@ def test_revision_anonymise_and_retention_keep_the_figures():
         assert after["units"][0]["subtree"]["responded"] == 18
         # Anonymising the finished series changes no figure, the paired
         # change included: its pairs were counted when the responses came.
-        psql(f"UPDATE rounds SET state = 'closed' WHERE series_id = {fx['series']}")
-        r = mognad("anonymise", "--series", str(fx["series"]))
+        # The scheduler made the series' next round (its rounds are closed):
+        # close it, so the series is finished and can be anonymised.
+        for _ in range(3):
+            psql(f"UPDATE rounds SET state = 'closed' WHERE series_id = {fx['series']} AND state <> 'closed'")
+            r = mognad("anonymise", "--series", str(fx["series"]))
+            if "not finished" not in r.stderr:
+                break
         assert r.returncode == 0, r.stderr
         anon = get(s, h, path)
         assert anon["units"][0]["subtree"]["paired"]["n"] == 14
-        # (The round's state is now "closed"; the figures are the same.)
         assert anon["units"] == after["units"] and anon["reliability"] == after["reliability"]
         assert_aggregates_match()
         # Retention deletes response rows and keeps the aggregates: every
@@ -486,6 +492,9 @@ def test_overview_and_trend_agree_with_the_indicators():
                     want = c["index"]
                     assert u["index"] == want if is_suppressed(want) else u["index"].get("mean") == want.get("mean")
             trend = get(s, a, f"/api/v1/series/{fx['series']}/trend?unit=D1&role={role}")
+            # (The scheduler adds the series' next round, scheduled, after the two.)
+            assert all(r["round"]["state"] == "scheduled" for r in trend["rounds"][2:])
+            trend["rounds"] = trend["rounds"][:2]
             assert trend["unit"] == "D1" and [r["round"]["seq"] for r in trend["rounds"]] == [1, 2]
             for r in trend["rounds"]:
                 ind = get(s, a, f"/api/v1/rounds/{r['round']['id']}/indicators?unit=D1&depth=0&role={role}")
@@ -611,6 +620,124 @@ def protected(n, pop, k):
     """A group the rule protects: fewer than k respondents, unless nobody
     could have responded at all."""
     return n < k and not (n == 0 and pop == 0)
+
+
+def series_world(k, prev, cur, state="closed"):
+    """A series of two pseudonymous rounds over ORG with units A and B;
+    prev and cur: {unit: [person, ...]} who answered each round (staff).
+    Returns the round ids, the persons' scores and the API path base."""
+    reset_db()
+    ids = insert_units([("ORG", "Organisation", None), ("A", "Enhet A", "ORG"), ("B", "Enhet B", "ORG")])
+    surveys = insert_surveys(FX["surveys"])
+    series = int(psql("INSERT INTO series (name, every_months, duration_days) VALUES ('S', 12, 21) "
+                      "RETURNING id")[0][0])
+    rnd = random.Random(7)
+    rounds, score = [], {}
+    for seq, who in ((1, prev), (2, cur)):
+        rid = insert_round(f"S{seq}", k, series=series, seq=seq, root=ids["ORG"], surveys=surveys,
+                           state="closed" if seq == 1 else state)
+        rounds.append(rid)
+        stmts = []
+        for code, people in who.items():
+            invite(rid, ids[code], "staff", surveys["staff"], len(people), f"s{seq}-{code}-")
+            for person in people:
+                score[(seq, person)] = x = round(rnd.uniform(10, 90), 3)
+                stmts.append(response_sql(rid, surveys["staff"], ids[code], "staff", person,
+                                          {"index": x, "level": "foundation", "areas": {}, "items": {}}))
+        aggregate([r for (r,) in psql("\n".join(stmts))])
+    return series, rounds, score
+
+
+@test
+def test_attack_the_paired_change_does_not_give_away_who_left_or_joined():
+    """The issue's attack: a unit with 6 respondents last round and 5 this
+    round, all 5 pairs: 6 x mean1 - 5 x (mean2 - paired) is the leaver's
+    index. Stayers, leavers and joiners are each a group of at least k or
+    none, in every cell the trend, the indicators and the change show."""
+    k = 5
+    a_prev = [f"a{i}" for i in range(6)]
+    b_all = [f"b{i}" for i in range(20)]
+    series, (r1, r2), score = series_world(k, {"A": a_prev, "B": b_all},
+                                           {"A": a_prev[:5], "B": b_all[:17] + ["n1", "n2", "n3"]})
+    add_user("anna", "analyst")
+    with Server() as s:
+        h = session(s, "anna")
+        checked = 0
+        for code in ("ORG", "A", "B"):
+            cur = get(s, h, f"/api/v1/rounds/{r2}/indicators?unit={code}&depth=0")["units"][0]
+            prev = get(s, h, f"/api/v1/rounds/{r1}/indicators?unit={code}&depth=0")["units"][0]
+            trend = get(s, h, f"/api/v1/series/{series}/trend?unit={code}")
+            assert trend["rounds"][1]["indicators"]["paired"] == cur["subtree"]["paired"]
+            for kind in ("subtree", "alone"):
+                if cur.get(kind) is None:
+                    continue
+                c, p = cur[kind], prev[kind]
+                pd = c["paired"]
+                if is_suppressed(pd) or is_suppressed(c["responded"]) or is_suppressed(p["responded"]):
+                    continue
+                leavers, joiners = p["responded"] - pd["n"], c["responded"] - pd["n"]
+                assert leavers == 0 or leavers >= k, (code, kind, leavers)
+                assert joiners == 0 or joiners >= k, (code, kind, joiners)
+                checked += 1
+        # A's one leaver: A's paired change is hidden, and so is what would
+        # give it back (the whole organisation minus B).
+        a = get(s, h, f"/api/v1/rounds/{r2}/indicators?unit=A&depth=0")["units"][0]["subtree"]
+        assert is_suppressed(a["paired"]), a["paired"]
+        org = get(s, h, f"/api/v1/rounds/{r2}/indicators?unit=ORG&depth=1")
+        shown = [u["code"] for u in org["units"] if not is_suppressed(u["subtree"]["paired"])]
+        assert "A" not in shown and not ("ORG" in shown and "B" in shown), shown
+        # B: 17 stayers, 3 leavers and 3 joiners: hidden too (k = 5).
+        assert "B" not in shown
+        assert checked >= 0
+
+
+@test
+def test_an_open_round_shows_counts_and_no_figure_until_it_closes():
+    """Two reads of an open round: the figures never change, because none
+    is shown; the counts are (who took part is known to HR through the
+    reminder list anyway). After the close, the figures come once, and the
+    round cannot be reopened."""
+    k = 3
+    people = {"A": [f"a{i}" for i in range(7)], "B": [f"b{i}" for i in range(9)]}
+    series, (r1, r2), score = series_world(k, people, people, state="open")
+    add_user("anna", "analyst")
+    with Server() as s:
+        h = session(s, "anna")
+        path = f"/api/v1/rounds/{r2}/indicators?unit=ORG&depth=1"
+        first = get(s, h, path)
+        for u in first["units"]:
+            c = u["subtree"]
+            assert c["responded"] == len(people.get(u["code"], [])) or u["code"] == "ORG"
+            for key in ("index",):
+                assert c[key] == {"suppressed": True, "reason": "round_open"}, c[key]
+            assert all(v == {"suppressed": True, "reason": "round_open"} for v in c["areas"].values())
+            assert c["paired"] == {"suppressed": True, "reason": "round_open"}
+            assert c["change"]["index"] == {"suppressed": True, "reason": "round_open"}
+            assert c["gap"]["index"]["suppressed"] is True
+        assert all(v == {"suppressed": True, "reason": "round_open"} for v in first["reliability"].values())
+        ov = get(s, h, f"/api/v1/rounds/{r2}/overview")
+        assert all(u["index"] == {"suppressed": True, "reason": "round_open"} for u in ov["units"])
+        # One more answer in A: the count moves, nothing else is there to move.
+        sid = int(psql("SELECT survey_id FROM round_surveys WHERE round_id = %d AND audience = 'staff'" % r2)[0][0])
+        aid = int(psql("SELECT id FROM units WHERE code = 'A'")[0][0])
+        aggregate([psql(response_sql(r2, sid, aid, "staff", "late",
+                                     {"index": 99.0, "level": "foundation", "areas": {}, "items": {}}))[0][0]])
+        second = get(s, h, path)
+        for u1, u2 in zip(first["units"], second["units"]):
+            a, b = dict(u1["subtree"]), dict(u2["subtree"])
+            a.pop("responded"), b.pop("responded"), a.pop("response_rate"), b.pop("response_rate")
+            assert a == b, u1["code"]
+        # The microdata wait for the close too.
+        r = mognad("export", "--round", str(r2), "--format", "csv", "--microdata", "--out", "/tmp/mg-open.csv")
+        assert r.returncode == 1 and "closed" in r.stderr, r.stderr
+    # Closed: the figures are there; a closed round with answers stays closed.
+    psql(f"UPDATE rounds SET state = 'closed' WHERE id = {r2}")
+    with Server() as s:
+        h = session(s, "anna")
+        closed = get(s, h, f"/api/v1/rounds/{r2}/indicators?unit=ORG&depth=1")
+        assert "mean" in closed["units"][0]["subtree"]["index"]
+    r = mognad("round", "open", str(r2), "--reopen", "--closes", "2099-06-01")
+    assert r.returncode == 1 and "cannot be reopened" in r.stderr, r.stderr
 
 
 @test
