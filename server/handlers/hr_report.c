@@ -3,7 +3,8 @@
  * organisation, then one page per administration (the round unit's
  * direct children). Every figure comes from mg_indicators, so hidden
  * cells stay hidden; charts from mg_svg. The print stylesheet
- * (web/css/report.css) puts each part on its own A4 page. */
+ * (web/css/report.css) starts each part on a new A4 page and lets it
+ * flow onto the next. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -333,7 +334,8 @@ done:
 static void hidden_footnote(struct report *r)
 {
     char s[600];
-    snprintf(s, sizeof s, mg_t(r->lang, MSG_HRX_HIDDEN_EXPLAINED), r->k);
+    /* It quotes both ways a hidden value reads on the pages, word for word. */
+    snprintf(s, sizeof s, mg_t(r->lang, MSG_HRX_HIDDEN_EXPLAINED), r->k, r->k);
     mg_buf_puts(&r->b, "<p class=\"footnote\">");
     mg_buf_html(&r->b, s);
     mg_buf_puts(&r->b, "</p>\n");
