@@ -33,7 +33,8 @@ double mg_svg_contrast(const char *a, const char *b);
 const char *mg_svg_text_colour(const char *fill);
 
 /* Formats `v` with `decimals` decimals into `out`: a decimal comma when
- * `comma` (Swedish and Norwegian), and U+2212 for a minus sign then. */
+ * `comma` (Swedish and Norwegian), and U+2212 for a minus sign in every
+ * language. */
 void mg_svg_number(char *out, size_t outlen, double v, int decimals, bool comma);
 
 /* The texts and number style of a chart. */

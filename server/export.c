@@ -21,7 +21,7 @@ enum text {
     T_CI_HIGH, T_SD, T_N, T_MEAN, T_AREA, T_SERVICE, T_REGULAR, T_DIFFERENCE, T_P, T_ALPHA, T_ITEMS,
     T_HIDDEN, T_HIDDEN_EXPLAINED, T_S_OVERVIEW, T_S_AREAS, T_S_LEVELS, T_S_SERVICES, T_S_GAP, T_S_CHANGE,
     T_S_RELIABILITY, T_S_ABOUT, T_STAFF, T_MANAGERS, T_ALL, T_ROUND, T_K, T_CREATED, T_SAME_PEOPLE,
-    T_GAP_EXPLAINED, T_CHANGE_EXPLAINED, T_SHARE_EXPLAINED, T_PREVIOUS, T_COUNT
+    T_GAP_EXPLAINED, T_CHANGE_EXPLAINED, T_SHARE_EXPLAINED, T_PREVIOUS, T_NO_PREVIOUS, T_COUNT
 };
 
 static const char *const texts[T_COUNT][4] = {
@@ -85,6 +85,10 @@ static const char *const texts[T_COUNT][4] = {
     [T_SHARE_EXPLAINED] = {"Andelar i procent av dem som svarat.", "Andeler i prosent av dem som svarte.",
                            "Delar i prosent av dei som svarte.", "Shares in per cent of those who responded."},
     [T_PREVIOUS] = {"Förra mätningen", "Forrige måling", "Førre måling", "Previous round"},
+    [T_NO_PREVIOUS] = {"Det finns ingen tidigare mätning att jämföra med.",
+                       "Det finnes ingen tidligere måling å sammenligne med.",
+                       "Det finst inga tidlegare måling å samanlikne med.",
+                       "There is no previous round to compare with."},
 };
 
 static const char *const lang_keys[] = {"sv", "nb", "nn", "en"};
@@ -474,6 +478,7 @@ int mg_export_indicators_xlsx(const char *path, const cJSON *ind, int lang, char
         }
     }
     worksheet_set_column(s.ws, 1, 2, 30, NULL);
+    worksheet_freeze_panes(s.ws, 1, 0);
 
     /* Base services. */
     s = sheet_new(&b, T_S_SERVICES);
@@ -491,6 +496,7 @@ int mg_export_indicators_xlsx(const char *path, const cJSON *ind, int lang, char
         }
     }
     worksheet_set_column(s.ws, 1, 2, 30, NULL);
+    worksheet_freeze_panes(s.ws, 1, 0);
 
     /* Managers and staff: the gap. */
     s = sheet_new(&b, T_S_GAP);
@@ -512,12 +518,19 @@ int mg_export_indicators_xlsx(const char *path, const cJSON *ind, int lang, char
     x_next(&s);
     x_text(&s, tx(T_GAP_EXPLAINED, lang), NULL);
     worksheet_set_column(s.ws, 1, 2, 30, NULL);
+    worksheet_freeze_panes(s.ws, 1, 0);
 
     /* Change since the previous round, and for the same people. */
     s = sheet_new(&b, T_S_CHANGE);
     const enum text h6[] = {T_CODE, T_UNIT, T_AREA, T_DIFFERENCE, T_CI_LOW, T_CI_HIGH, T_P, T_N};
     x_head(&s, h6, sizeof h6 / sizeof h6[0]);
     x_next(&s);
+    /* A first round (or one outside a series) has nothing to compare
+     * with: say so rather than leave an empty table. */
+    if (!cJSON_IsNumber(get(get(ind, "round"), "previous_round"))) {
+        x_text(&s, tx(T_NO_PREVIOUS, lang), NULL);
+        x_next(&s);
+    }
     cJSON_ArrayForEach(u, get(ind, "units")) {
         const cJSON *ch = get(get(u, "subtree"), "change");
         const cJSON *pd = get(get(u, "subtree"), "paired");
@@ -551,20 +564,26 @@ int mg_export_indicators_xlsx(const char *path, const cJSON *ind, int lang, char
     x_next(&s);
     x_text(&s, tx(T_CHANGE_EXPLAINED, lang), NULL);
     worksheet_set_column(s.ws, 1, 2, 30, NULL);
+    worksheet_freeze_panes(s.ws, 1, 0);
 
-    /* Reliability of the round. */
+    /* Reliability of the round, in the survey's order of areas like the
+     * other sheets (the JSON object holds them by key). */
     s = sheet_new(&b, T_S_RELIABILITY);
     const enum text h7[] = {T_AREA, T_N, T_ITEMS, T_ALPHA};
     x_head(&s, h7, sizeof h7 / sizeof h7[0]);
     x_next(&s);
-    cJSON_ArrayForEach(a, get(ind, "reliability")) {
-        x_text(&s, name_of(ind, "areas", a->string, lang), NULL);
-        x_figure(&s, a, "n", 1, b.num0);
-        x_figure(&s, a, "items", 1, b.num0);
-        x_figure(&s, a, "alpha", 1, b.num3);
+    for (size_t i = 1; i < nkeys; i++) {
+        const cJSON *rel = get(get(ind, "reliability"), keys[i]);
+        if (!rel)
+            continue;
+        x_text(&s, name_of(ind, "areas", keys[i], lang), NULL);
+        x_figure(&s, rel, "n", 1, b.num0);
+        x_figure(&s, rel, "items", 1, b.num0);
+        x_figure(&s, rel, "alpha", 1, b.num3);
         x_next(&s);
     }
     worksheet_set_column(s.ws, 0, 0, 30, NULL);
+    worksheet_freeze_panes(s.ws, 1, 0);
 
     /* What the figures are. */
     s = sheet_new(&b, T_S_ABOUT);
@@ -659,11 +678,13 @@ static int csv_finish(void *ctx, const struct mg_microdata *md)
             {"etikett", "etikett", "etikett", "label"},
             {"kod", "kode", "kode", "code"},
             {"kodens betydelse", "kodens betydning", "kva koden tyder", "meaning of the code"},
+            {"saknat värde", "manglende verdi", "manglande verdi", "missing value"},
         };
+        static const char *const yes[4] = {"ja", "ja", "ja", "yes"};
         int lang = md->lang >= 0 && md->lang < 4 ? md->lang : 3;
         struct csv k = {m->codebook, m->semicolon ? ';' : ',', m->semicolon, true};
         fputs("\xEF\xBB\xBF", m->codebook);
-        for (size_t i = 0; i < 4; i++)
+        for (size_t i = 0; i < 5; i++)
             csv_text(&k, cb_head[i][lang]);
         csv_end(&k);
         for (size_t v = 0; v < md->nvars; v++) {
@@ -672,15 +693,19 @@ static int csv_finish(void *ctx, const struct mg_microdata *md)
             csv_text(&k, var->label);
             csv_text(&k, "");
             csv_text(&k, "");
+            csv_text(&k, "");
             csv_end(&k);
             if (var->labels < 0)
                 continue;
+            /* The "don't know" code is declared missing here as in the
+             * .sav, so nobody averages it in as a score of -1. */
             const struct mg_md_labels *set = &md->sets[var->labels];
             for (size_t j = 0; j < set->n; j++) {
                 csv_text(&k, var->name);
                 csv_text(&k, "");
                 csv_number(&k, set->v[j].value, 0);
                 csv_text(&k, set->v[j].text);
+                csv_text(&k, var->has_missing && set->v[j].value == var->missing ? yes[lang] : "");
                 csv_end(&k);
             }
         }

@@ -93,7 +93,8 @@ void mg_svg_number(char *out, size_t outlen, double v, int decimals, bool comma)
         if (dot)
             *dot = ',';
     }
-    snprintf(out, outlen, "%s%s", v < 0 ? (comma ? "\xe2\x88\x92" : "-") : "", tmp);
+    /* The minus sign (U+2212) in every language, as typesetting wants. */
+    snprintf(out, outlen, "%s%s", v < 0 ? "\xe2\x88\x92" : "", tmp);
 }
 
 static double xpos(double v, double min, double max)
@@ -135,7 +136,7 @@ static void axis(struct mg_buf *b, double min, double max, double y0, double y1,
                       x, y0, x, y1, fabs(t) < 1e-9 && min < 0 ? "#000000" : "#c8c8c8",
                       fabs(t) < 1e-9 && min < 0 ? "1.5" : "1");
         mg_svg_number(num, sizeof num, t, 0, st->comma);
-        text(b, x, y0 - 8, "middle", "font-size=\"12\" fill=\"#333333\"", num);
+        text(b, x, y0 - 8, "middle", "font-size=\"13\" fill=\"#333333\"", num);
     }
 }
 
@@ -228,7 +229,7 @@ void mg_svg_stacked_chart(struct mg_buf *b, const char *id, const char *title, c
                 /* Swedish and Norwegian put a (no-break) space before %. */
                 strcat(num, st->comma ? "\xc2\xa0%" : "%");
                 /* The label sits on a white halo so it reads on any hatch. */
-                snprintf(attrs, sizeof attrs, "font-size=\"12\" font-weight=\"bold\" fill=\"#000000\" "
+                snprintf(attrs, sizeof attrs, "font-size=\"13\" font-weight=\"bold\" fill=\"#000000\" "
                                               "class=\"halo\"");
                 text(b, x + w / 2, y + h / 2 + 4, "middle", attrs, num);
             }
@@ -256,7 +257,7 @@ void mg_svg_trend_chart(struct mg_buf *b, const char *id, const char *title, con
         double y = y1 - (y1 - y0) * (t - min) / (max - min);
         mg_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c8c8c8\"/>\n", x0, y, x1, y);
         mg_svg_number(num, sizeof num, t, 0, st->comma);
-        text(b, x0 - 8, y + 4, "end", "font-size=\"12\" fill=\"#333333\"", num);
+        text(b, x0 - 8, y + 4, "end", "font-size=\"13\" fill=\"#333333\"", num);
     }
 #define TX(i) (n > 1 ? x0 + 20 + (x1 - x0 - 40) * (double)(i) / (double)(n - 1) : (x0 + x1) / 2)
 #define TY(v) (y1 - (y1 - y0) * (((v) < min ? min : (v) > max ? max : (v)) - min) / (max - min))
@@ -290,9 +291,13 @@ void mg_svg_trend_chart(struct mg_buf *b, const char *id, const char *title, con
     }
     for (size_t i = 0; i < n; i++) {
         double x = TX(i);
-        text(b, x, y1 + 24, "middle", "font-size=\"13\" fill=\"#1a1a1a\"", pts[i].label);
+        /* The first and the last label (and note) grow inwards from the
+         * chart's edges, so a long round name is not cut by the frame. */
+        const char *anchor = n > 1 && i == 0 ? "start" : n > 1 && i == n - 1 ? "end" : "middle";
+        double tx = n > 1 && i == 0 ? 10 : n > 1 && i == n - 1 ? W - 10 : x;
+        text(b, tx, y1 + 24, anchor, "font-size=\"13\" fill=\"#1a1a1a\"", pts[i].label);
         if (!pts[i].shown) {
-            text(b, x, (y0 + y1) / 2, "middle", "font-size=\"12\" font-style=\"italic\" fill=\"#4a4a4a\"",
+            text(b, tx, (y0 + y1) / 2, anchor, "font-size=\"13\" font-style=\"italic\" fill=\"#4a4a4a\"",
                  pts[i].note ? pts[i].note : "");
             continue;
         }

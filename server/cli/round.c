@@ -189,16 +189,54 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-static void print_round_line(const cJSON *r)
+/* The columns of `mognad round list`: each as wide as its header or its
+ * widest value (the name, last, is not padded). */
+enum { COL_ID, COL_STATE, COL_MODE, COL_OPENS, COL_CLOSES, COL_INVITED, COL_RESPONDED, COL_NAME, NCOLS };
+
+static void round_cells(const cJSON *r, char cells[NCOLS][1024])
 {
-    char resp[16];
+    snprintf(cells[COL_ID], 1024, "%.0f", num(r, "id"));
+    snprintf(cells[COL_STATE], 1024, "%s", str(r, "state"));
+    snprintf(cells[COL_MODE], 1024, "%s", str(r, "mode"));
+    snprintf(cells[COL_OPENS], 1024, "%s", str(r, "opens_at"));
+    snprintf(cells[COL_CLOSES], 1024, "%s", str(r, "closes_at"));
+    snprintf(cells[COL_INVITED], 1024, "%.0f", num(r, "invited"));
     if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "responded")))
-        snprintf(resp, sizeof resp, "%.0f", num(r, "responded"));
+        snprintf(cells[COL_RESPONDED], 1024, "%.0f", num(r, "responded"));
     else
-        snprintf(resp, sizeof resp, "<%.0f", num(r, "k")); /* hidden: fewer than k */
-    printf("%5.0f  %-8s %-13s %-20s %-20s %6.0f %6s  %s\n", num(r, "id"), str(r, "state"),
-           str(r, "mode"), str(r, "opens_at"), str(r, "closes_at"), num(r, "invited"),
-           resp, str(r, "name"));
+        snprintf(cells[COL_RESPONDED], 1024, "<%.0f", num(r, "k")); /* hidden: fewer than k */
+    snprintf(cells[COL_NAME], 1024, "%s", str(r, "name"));
+}
+
+static void print_round_row(char cells[NCOLS][1024], const int *w)
+{
+    printf("%*s  %-*s %-*s %-*s %-*s %*s %*s  %s\n", w[COL_ID], cells[COL_ID], w[COL_STATE], cells[COL_STATE],
+           w[COL_MODE], cells[COL_MODE], w[COL_OPENS], cells[COL_OPENS], w[COL_CLOSES], cells[COL_CLOSES],
+           w[COL_INVITED], cells[COL_INVITED], w[COL_RESPONDED], cells[COL_RESPONDED], cells[COL_NAME]);
+}
+
+static void print_round_list(const cJSON *list)
+{
+    static const char *const head[NCOLS] = {"id", "state", "mode", "opens", "closes", "inv.", "resp.", "name"};
+    char cells[NCOLS][1024];
+    int w[NCOLS];
+    const cJSON *r;
+    for (int c = 0; c < NCOLS; c++) {
+        snprintf(cells[c], sizeof cells[c], "%s", head[c]);
+        w[c] = (int)strlen(head[c]);
+    }
+    cJSON_ArrayForEach(r, list) {
+        char row[NCOLS][1024];
+        round_cells(r, row);
+        for (int c = 0; c < NCOLS; c++)
+            if ((int)strlen(row[c]) > w[c])
+                w[c] = (int)strlen(row[c]);
+    }
+    print_round_row(cells, w);
+    cJSON_ArrayForEach(r, list) {
+        round_cells(r, cells);
+        print_round_row(cells, w);
+    }
 }
 
 static int report(const char *name, const char *msg)
@@ -300,10 +338,7 @@ int mg_cli_round(int argc, char **argv)
         } else if (o.json) {
             print_json(list);
         } else {
-            printf("%5s  %-8s %-13s %-20s %-20s %6s %6s  %s\n", "id", "state", "mode", "opens",
-                   "closes", "inv.", "resp.", "name");
-            const cJSON *r;
-            cJSON_ArrayForEach(r, list) print_round_line(r);
+            print_round_list(list);
         }
         cJSON_Delete(list);
     } else {

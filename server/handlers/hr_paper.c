@@ -126,7 +126,15 @@ enum MHD_Result mg_handle_hr_blank(struct mg_request *req)
     mg_buf_html(&b, title);
     mg_buf_printf(&b, "</h1>\n<p class=\"kind\">%s: %s</p>\n<p>", mg_t(lang, MSG_HRX_PAPER_NOTE),
                   role_name(lang, str_field(def, "audience")));
-    mg_buf_html(&b, text_of(get(def, "intro"), lang));
+    /* The survey's own intro is written for the web and promises a
+     * profile on screen at the end; on paper there is none, so the
+     * questionnaire says so in its own words. */
+    mg_buf_html(&b, mg_t(lang, MSG_HRX_BLANK_INTRO));
+    const cJSON *minutes = get(def, "minutes");
+    if (cJSON_IsNumber(minutes)) {
+        mg_buf_puts(&b, " ");
+        mg_buf_printf(&b, mg_t(lang, MSG_WELCOME_TIME), minutes->valueint);
+    }
     mg_buf_printf(&b, "</p>\n<p>%s</p>\n<div class=\"instructions\"><p>%s</p><p>%s</p></div>\n",
                   mg_t(lang, MSG_WELCOME_WHO_SEES), mg_t(lang, MSG_HRX_BLANK_INSTRUCTIONS), mg_t(lang, MSG_HRX_BLANK_RETURN));
     int q = 0;

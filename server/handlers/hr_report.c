@@ -3,7 +3,8 @@
  * organisation, then one page per administration (the round unit's
  * direct children). Every figure comes from mg_indicators, so hidden
  * cells stay hidden; charts from mg_svg. The print stylesheet
- * (web/css/report.css) puts each part on its own A4 page. */
+ * (web/css/report.css) starts each part on a new A4 page and lets it
+ * flow onto the next. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct report {
     enum mg_lang lang;
     int k;
     const cJSON *areas, *labels, *levels;
+    bool open; /* figures of an open round wait for its close */
 };
 
 static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
@@ -340,9 +342,14 @@ done:
 static void hidden_footnote(struct report *r)
 {
     char s[600];
-    snprintf(s, sizeof s, mg_t(r->lang, MSG_HRX_HIDDEN_EXPLAINED), r->k);
+    /* It quotes both ways a hidden value reads on the pages, word for word. */
+    snprintf(s, sizeof s, mg_t(r->lang, MSG_HRX_HIDDEN_EXPLAINED), r->k, r->k);
     mg_buf_puts(&r->b, "<p class=\"footnote\">");
     mg_buf_html(&r->b, s);
+    if (r->open) {
+        mg_buf_puts(&r->b, " ");
+        mg_buf_html(&r->b, mg_t(r->lang, MSG_HRX_OPEN_EXPLAINED));
+    }
     mg_buf_puts(&r->b, "</p>\n");
 }
 
@@ -435,7 +442,9 @@ enum MHD_Result mg_handle_hr_report(struct mg_request *req)
         return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
     }
 
-    struct report r = {{0}, lang, (int)num(get(ind, "round"), "k"), get(ind, "areas"), labels, get(ind, "levels")};
+    const char *state = cJSON_GetStringValue(get(get(ind, "round"), "state"));
+    struct report r = {{0}, lang, (int)num(get(ind, "round"), "k"), get(ind, "areas"), labels, get(ind, "levels"),
+                       !state || strcmp(state, "closed") != 0};
     const cJSON *units = get(ind, "units"), *top = cJSON_GetArrayItem(units, 0);
     const char *rname = cJSON_GetStringValue(get(round, "name"));
     const char *oname = cJSON_GetStringValue(get(top, "name"));

@@ -10,7 +10,7 @@ packages=(
     postgresql-15 postgresql-client-15
     python3 curl valgrind wrk cppcheck nginx
     clang libclang-rt-14-dev llvm
-    chromium nodejs
+    chromium nodejs poppler-utils
 )
 
 missing=()

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 from mgtest import BIN, TOP, Server, reset_db, run, test  # noqa: E402
@@ -26,15 +27,19 @@ def test_report_downloads_and_paper_in_chromium():
     mognad("survey", "load", "--dir", os.path.join(TOP, "surveys"))
     r = mognad("demo", "--units", UNITS, "--seed", "3")
     rid = re.search(r"round (\d+) open", r.stdout).group(1)
+    closed = re.search(r"round (\d+) \"", r.stdout).group(1)
     out = mognad("round", "create", "--name", "Papper", "--opens", "2026-01-01", "--closes", "2099-01-01",
                  "--mode", "open", "--unit", "REG").stdout
     oid = out.split()[-1]
     mognad("round", "open", oid)
     mognad("user", "add", "--role", "analyst", "anna", input=PASSWORD + "\n")
     admins = [n for _c, n, p in csv.reader(open(UNITS, encoding="utf-8"), delimiter=";") if p == "REG"]
+    # MOGNAD_REPORT_PDFS keeps the printed reports for a look.
+    pdfs = os.environ.get("MOGNAD_REPORT_PDFS") or tempfile.mkdtemp()
+    os.makedirs(pdfs, exist_ok=True)
     with Server() as s:
         r = subprocess.run(["node", os.path.join(TOP, "tests/browser/report.mjs"), f"http://127.0.0.1:{s.port}",
-                            "anna", PASSWORD, rid, oid, "|".join(admins)],
+                            "anna", PASSWORD, f"{rid},{closed}", oid, "|".join(admins), pdfs],
                            capture_output=True, text=True, timeout=600)
         if r.returncode != 0 or os.environ.get("MG_VERBOSE"):
             print(r.stdout, r.stderr)

@@ -253,19 +253,20 @@ def test_drill_down_figures_equal_the_api():
                     assert f'data-reason="{v["reason"]}"' in row, row
                 elif v.get("mean") is not None:
                     assert f'>{v["mean"]:.1f}</td>' in row, (row, v)
-                    assert f"{v['ci95'][0]:.1f} – {v['ci95'][1]:.1f}" in row, (row, v)
+                    assert f"{v['ci95'][0]:.1f} – {v['ci95'][1]:.1f}".replace("-", "\u2212") in row, (row, v)
             # Change since the previous round, with its significance.
             ch = cell["change"]["index"]
             row = re.search(r'<tr data-change="index">.*?</tr>', text, re.S).group(0)
             if ch.get("suppressed"):
                 assert "suppressed" in row
             else:
-                assert f'{ch["difference"]:.1f}' in row and (("Yes" if ch["p"] < 0.05 else "No") in row)
+                assert f'{ch["difference"]:.1f}'.replace("-", "\u2212") in row and (("Yes" if ch["p"] < 0.05 else "No") in row)
             # Reliability of the round.
             for area, rel in body["reliability"].items():
                 if rel.get("alpha") is not None:
                     row = re.search(rf'<tr data-area="{area}">[^\n]*alpha[^\n]*</tr>', text).group(0)
-                    assert f'{rel["alpha"]:.2f}' in row, row
+                    # A minus sign (U+2212) in English too.
+                    assert f'{rel["alpha"]:.2f}'.replace("-", "\u2212") in row, row
             # Children with links.
             for child in body["units"][1:]:
                 assert f'href="/hr/rounds/{rid}/units/{child["code"]}?role=all"' in text

@@ -162,6 +162,40 @@ def test_indicators_xlsx_has_numbers_as_numbers_and_marked_hidden_cells():
 
 
 @test
+def test_xlsx_sheets_freeze_their_header_keep_the_area_order_and_explain_a_first_round():
+    import openpyxl
+    w = world()
+    wrong = []
+    for rid, first in ((w["round"], False), (w["closed"], True)):
+        ind = api(f"/api/v1/rounds/{rid}/indicators?depth=1&role=all")
+        path = out(f"order-{rid}.xlsx")
+        r = mognad("export", "--round", str(rid), "--format", "xlsx", "--lang", "sv", "--out", path)
+        assert r.returncode == 0, r.stderr
+        wb = openpyxl.load_workbook(path)
+        # Every data sheet keeps its header row in view.
+        for ws in wb.worksheets[:-1]:
+            if ws.freeze_panes not in ("A2", "C2"):
+                wrong.append(f"round {rid}: {ws.title} has no frozen header ({ws.freeze_panes})")
+        # Reliability lists the areas in the survey's order, like the areas sheet.
+        names = [c.value for c in wb["Reliabilitet"]["A"][1:] if c.value]
+        order = [row[2].value for row in wb["Områden"].iter_rows(min_row=2) if row[0].value == ind["units"][0]["code"]]
+        assert names and len(names) == len(ind["reliability"]), names
+        if names != [n for n in order if n in names]:
+            wrong.append(f"round {rid}: reliability in the order {names}, areas in {order}")
+        # A first round's change sheet says why it is empty.
+        change = [[c.value for c in row] for row in wb["Förändring"].iter_rows(min_row=2)]
+        note = "Det finns ingen tidigare mätning att jämföra med."
+        if first:
+            assert ind["round"]["previous_round"] is None
+            if not change or change[0][0] != note:
+                wrong.append(f"round {rid}: the first round's change sheet has no note: {change[:2]}")
+        else:
+            assert ind["round"]["previous_round"] is not None
+            assert all(note not in row for row in change) and len(change) > 2
+    assert not wrong, "\n".join(wrong)
+
+
+@test
 def test_json_export_is_the_api():
     w = world()
     rid = w["round"]
@@ -256,6 +290,10 @@ def test_microdata_holds_no_pseudonym_date_or_channel_and_groups_of_k():
                                                      if b["variable"] == "role" and b["code"]}
     dk = [b for b in book if b["variable"] == "base_esign_use" and b["code"] == "-1"]
     assert dk and dk[0]["meaning of the code"] == "Not relevant in my job"
+    # -1 is declared missing as in the .sav, and no other code is.
+    assert all(b["missing value"] == "yes" for b in book if b["code"] == "-1")
+    assert all(b["missing value"] == "" for b in book if b["code"] != "-1")
+    assert sum(1 for b in book if b["missing value"] == "yes") > 10
     assert audit_count("export.microdata") == before + 1
 
 

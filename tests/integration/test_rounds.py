@@ -68,6 +68,27 @@ def test_round_create_show_list():
 
 
 @test
+def test_round_list_columns_line_up_for_every_state():
+    fixture()
+    scheduled = create(name="Later")
+    opened = create(name="Now", opens="2020-01-01", closes="2099-01-01", mode="open")
+    ok("round", "open", str(opened))
+    closed = create(name="Before", opens="2020-01-01", closes="2099-02-01", mode="anonymous")
+    ok("round", "open", str(closed))
+    ok("round", "close", str(closed))
+    lines = ok("round", "list").splitlines()
+    states = {l.split()[1] for l in lines[1:]}
+    assert states == {"scheduled", "open", "closed"}, lines
+    # Every column starts where its header starts, whatever the state.
+    head = lines[0]
+    starts = [head.index(h) for h in ("state", "mode", "opens", "closes", "name")]
+    for line in lines[1:]:
+        for at in starts:
+            assert line[at - 1] == " " and line[at] != " ", (line, at, head)
+    assert str(scheduled) in " ".join(lines)
+
+
+@test
 def test_round_create_refuses_bad_input_with_a_precise_message():
     fixture()
     base = ["round", "create", "--name", "X", "--opens", "2027-03-01", "--closes", "2027-03-22"]
