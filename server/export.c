@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "mg_csv.h"
+
 /* ---- texts ----------------------------------------------------------------- */
 
 enum text {
@@ -145,21 +147,12 @@ static void csv_text(struct csv *c, const char *s)
     if (!c->first)
         fputc(c->sep, c->f);
     c->first = false;
-    if (!s)
-        return;
-    if (strpbrk(s, ",;\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
-        fputc('"', c->f);
-        for (const char *p = s; *p; p++) {
-            if (*p == '"')
-                fputc('"', c->f);
-            fputc(*p, c->f);
-        }
-        fputc('"', c->f);
-    } else {
-        fputs(s, c->f);
-    }
+    mg_csv_write_field(c->f, s);
 }
 
+/* A number goes out as it is (never through mg_csv_write_field, which
+ * would mark "-3.00" as a would-be formula); it holds no separator, as the
+ * decimal mark is a comma only with semicolons. */
 static void csv_number(struct csv *c, double v, int decimals)
 {
     char buf[64];
@@ -174,7 +167,10 @@ static void csv_number(struct csv *c, double v, int decimals)
         for (char *p = buf; *p; p++)
             if (*p == '.')
                 *p = ',';
-    csv_text(c, buf);
+    if (!c->first)
+        fputc(c->sep, c->f);
+    c->first = false;
+    fputs(buf, c->f);
 }
 
 static void csv_end(struct csv *c)
