@@ -131,6 +131,7 @@ static size_t add_var(struct build *b, const char *name, char *label, bool strin
     v->label = label;
     b->oom |= !label;
     v->string = string;
+    v->width = string ? 1 : 0;
     v->labels = labels;
     v->decimals = decimals;
     v->has_missing = dk;
@@ -556,8 +557,14 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
             goto out;
         }
         for (size_t i = 0; i < u.n; i++)
-            if (u.label[r][i] != MG_PRIV_NONE)
+            if (u.label[r][i] != MG_PRIV_NONE) {
                 md->nrows += (size_t)u.count[r][i];
+                /* The string columns are as wide as their longest value,
+                 * which a .sav file must know before the first row. */
+                size_t l = u.label[r][i], wc = strlen(u.code[l]), wn = strlen(u.name[l]);
+                md->vars[0].width = wc > md->vars[0].width ? wc : md->vars[0].width;
+                md->vars[1].width = wn > md->vars[1].width ? wn : md->vars[1].width;
+            }
     }
     md->withheld = (size_t)total - md->nrows;
 
