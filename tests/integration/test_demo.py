@@ -157,5 +157,35 @@ def test_demo_usage_errors():
         assert psql("SELECT count(*) FROM rounds") == [["0"]]
 
 
+COUNTS = ("SELECT (SELECT count(*) FROM units), (SELECT count(*) FROM rounds), (SELECT count(*) FROM responses), "
+          "(SELECT count(*) FROM series), (SELECT count(*) FROM invitations), (SELECT count(*) FROM users)")
+
+
+@test
+def test_demo_is_all_or_nothing():
+    fresh()
+    # A links file that cannot be written stops the demo before the
+    # database is touched, without a trace.
+    bad = os.path.join(tempfile.mkdtemp(), "var", "demo-links.csv")
+    r = mognad("demo", "--units", UNITS, "--links", bad, "--admin", "admin")
+    assert r.returncode == 1 and f"cannot write {bad}" in r.stderr and "nothing was written" in r.stderr, r.stderr
+    assert psql(COUNTS) == [["0"] * 6]
+    assert not os.path.exists(os.path.dirname(bad))
+    # A step failing at the very end (the admin account, after every
+    # response is in) undoes all the others, and no links file appears.
+    links = os.path.join(tempfile.mkdtemp(), "links.csv")
+    r = mognad("demo", "--units", UNITS, "--links", links, "--admin", "Not A Login!")
+    assert r.returncode == 1 and "cannot create the admin account" in r.stderr, r.stderr
+    assert "password" not in r.stdout
+    assert psql(COUNTS) == [["0"] * 6]
+    assert os.listdir(os.path.dirname(links)) == []
+    # The next demo succeeds in the same database.
+    out, links = demo("--admin", "admin")
+    assert "admin account \"admin\", password" in out
+    counts = [int(x) for x in psql(COUNTS)[0]]
+    assert counts[1] == 2 and counts[2] > 0 and counts[5] == 1, counts
+    assert os.path.getsize(links) > 0
+
+
 if __name__ == "__main__":
     run()
