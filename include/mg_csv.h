@@ -6,12 +6,14 @@
  * ends, blank lines skipped, a header line naming the columns.
  *
  * Pure: bytes in, records out, no I/O and no global state, so it can be
- * fuzzed (it depends on nothing but the C library). */
+ * fuzzed (it depends on nothing but the C library). Beside it, the one
+ * function that writes a text field of every CSV the product writes. */
 #ifndef MG_CSV_H
 #define MG_CSV_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define MG_CSV_MAX_BYTES ((size_t)32 << 20) /* the whole file */
 #define MG_CSV_MAX_FIELD 4096               /* bytes in one field */
@@ -85,5 +87,15 @@ void mg_csv_problem(struct mg_csv_problems *p, int line, const char *fmt, ...)
  * were found. */
 void mg_csv_problems_sort(struct mg_csv_problems *p);
 void mg_csv_problems_free(struct mg_csv_problems *p);
+
+/* Writes the text `s` (NULL writes nothing) as one field to `f`, quoted
+ * when it holds a comma, a semicolon, a quote or a line break or starts or
+ * ends with a space, so one file reads right with either separator. A text
+ * a spreadsheet would take for a formula, one starting with =, +, -, @, a
+ * tab or a carriage return, is written as a quoted text with a ' before it
+ * (OWASP's rule against CSV injection): a unit named "=HYPERLINK(...)"
+ * reads as "'=HYPERLINK(...)" and runs nothing. Numbers are not texts:
+ * write them with fputs, so -3.5 stays a number. Errors show in ferror. */
+void mg_csv_write_field(FILE *f, const char *s);
 
 #endif

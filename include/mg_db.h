@@ -48,7 +48,9 @@ enum mg_qs mg_db_exec(struct mg_db_conn *conn, const struct mg_db_stmt *stmt,
 
 /* Runs `fn` inside BEGIN ... COMMIT, retrying it (up to 5 times) when it or
  * the commit fails softly; rolls back on any failure. `fn` returns MG_QS_*
- * and must not commit itself. */
+ * and must not commit itself. Called inside another mg_db_tx (`mognad demo`
+ * makes everything in one), `fn` runs under a savepoint, rolled back to
+ * on failure, and the outer transaction commits and retries. */
 typedef enum mg_qs (*mg_db_tx_fn)(struct mg_db_conn *conn, void *ctx);
 enum mg_qs mg_db_tx(struct mg_db_conn *conn, mg_db_tx_fn fn, void *ctx);
 

@@ -56,6 +56,7 @@ struct mg_md_var {
     char name[65];      /* SPSS-safe: a letter, then letters, digits, _ */
     char *label;
     bool string;        /* the unit code and name; else numeric */
+    size_t width;       /* strings: bytes of the longest value in the file (at least 1) */
     int labels;         /* index into `sets`, or -1 */
     bool has_missing;   /* `missing` is a user-missing code ("don't know") */
     double missing;

@@ -102,8 +102,4 @@ int mg_invite_open_links(struct mg_db_conn *conn, const struct mg_keys *keys, in
 void mg_invite_write_mail(FILE *f, const char *to, const char *lang, const char *link,
                           const char *last_day, bool reminder);
 
-/* Writes `s` as one RFC 4180 CSV field, quoted when it holds a comma,
- * semicolon, quote or line break. */
-void mg_invite_csv_field(FILE *f, const char *s);
-
 #endif

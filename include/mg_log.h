@@ -2,9 +2,13 @@
 #ifndef MG_LOG_H
 #define MG_LOG_H
 
+#include <stdio.h>
+
 enum mg_log_level { MG_LOG_ERROR, MG_LOG_WARN, MG_LOG_INFO, MG_LOG_DEBUG };
 
-/* Writes one line "LEVEL message" to stderr, serialised across threads. */
+/* Writes one line "LEVEL message" to stderr, serialised across threads.
+ * The formatted message is written through mg_log_write_escaped, so the
+ * values in it need no escaping by the caller. */
 void mg_log(enum mg_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -22,5 +26,11 @@ void mg_log_set_level(enum mg_log_level level);
 
 void mg_log_bug(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes `s` to `f` so it stays on one line and sends a terminal nothing
+ * but text: line breaks and tabs as \n, \r and \t, a backslash as \\,
+ * other control characters and bytes that are not UTF-8 as \xHH, the C1
+ * controls U+0080 to U+009F as \uHHHH. Other UTF-8 text (å, ø) stays. */
+void mg_log_write_escaped(FILE *f, const char *s);
 
 #endif

@@ -608,3 +608,25 @@ void mg_csv_problems_free(struct mg_csv_problems *p)
     free(p->v);
     memset(p, 0, sizeof *p);
 }
+
+/* ---- writing -------------------------------------------------------------- */
+
+void mg_csv_write_field(FILE *f, const char *s)
+{
+    if (!s || !*s)
+        return;
+    bool formula = strchr("=+-@\t\r", s[0]) != NULL;
+    if (!formula && !strpbrk(s, ",;\"\r\n") && s[0] != ' ' && s[strlen(s) - 1] != ' ') {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    if (formula)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

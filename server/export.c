@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "mg_csv.h"
+
 /* ---- texts ----------------------------------------------------------------- */
 
 enum text {
@@ -149,21 +151,12 @@ static void csv_text(struct csv *c, const char *s)
     if (!c->first)
         fputc(c->sep, c->f);
     c->first = false;
-    if (!s)
-        return;
-    if (strpbrk(s, ",;\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
-        fputc('"', c->f);
-        for (const char *p = s; *p; p++) {
-            if (*p == '"')
-                fputc('"', c->f);
-            fputc(*p, c->f);
-        }
-        fputc('"', c->f);
-    } else {
-        fputs(s, c->f);
-    }
+    mg_csv_write_field(c->f, s);
 }
 
+/* A number goes out as it is (never through mg_csv_write_field, which
+ * would mark "-3.00" as a would-be formula); it holds no separator, as the
+ * decimal mark is a comma only with semicolons. */
 static void csv_number(struct csv *c, double v, int decimals)
 {
     char buf[64];
@@ -178,7 +171,10 @@ static void csv_number(struct csv *c, double v, int decimals)
         for (char *p = buf; *p; p++)
             if (*p == '.')
                 *p = ',';
-    csv_text(c, buf);
+    if (!c->first)
+        fputc(c->sep, c->f);
+    c->first = false;
+    fputs(buf, c->f);
 }
 
 static void csv_end(struct csv *c)
@@ -735,8 +731,23 @@ static ssize_t sav_write(const void *bytes, size_t len, void *ctx)
     return (ssize_t)len;
 }
 
-/* SPSS labels are at most 120 bytes for values and 256 for variables:
- * cut at a character boundary. */
+/* The byte limits of a .sav file: libreadstat cuts longer labels at a
+ * byte, maybe inside a character, so they are cut here first, at a
+ * character boundary. Variable labels: libreadstat writes 256 bytes, the
+ * format's documentation says 255 (PSPP's notes), so 255. A string value
+ * longer than its column fails the whole file. */
+#define SAV_FILE_LABEL 64
+#define SAV_VALUE_LABEL 120
+#define SAV_VARIABLE_LABEL 255
+#define SAV_STRING_WIDTH 32767
+
+/* The width of a string column: as wide as its longest value, within SPSS's
+ * limit. */
+static size_t sav_width(const struct mg_md_var *var)
+{
+    return var->width < 1 ? 1 : var->width > SAV_STRING_WIDTH ? SAV_STRING_WIDTH : var->width;
+}
+
 static void utf8_cut(char *s, size_t max)
 {
     size_t n = strlen(s);
@@ -774,22 +785,22 @@ static int sav_begin(void *ctx, const struct mg_microdata *md)
         return sav_fail(m, READSTAT_OK);
     readstat_set_data_writer(w, sav_write);
     snprintf(buf, sizeof buf, "%s", md->round_name);
-    utf8_cut(buf, 64);
+    utf8_cut(buf, SAV_FILE_LABEL);
     readstat_writer_set_file_label(w, buf);
     for (size_t i = 0; i < md->nsets; i++) {
         sets[i] = readstat_add_label_set(w, READSTAT_TYPE_DOUBLE, md->sets[i].name);
         for (size_t j = 0; j < md->sets[i].n; j++) {
             snprintf(buf, sizeof buf, "%s", md->sets[i].v[j].text);
-            utf8_cut(buf, 120);
+            utf8_cut(buf, SAV_VALUE_LABEL);
             readstat_label_double_value(sets[i], md->sets[i].v[j].value, buf);
         }
     }
     for (size_t v = 0; v < md->nvars; v++) {
         const struct mg_md_var *var = &md->vars[v];
         vars[v] = readstat_add_variable(w, var->name, var->string ? READSTAT_TYPE_STRING : READSTAT_TYPE_DOUBLE,
-                                        var->string ? 200 : 0);
+                                        var->string ? sav_width(var) : 0);
         snprintf(buf, sizeof buf, "%s", var->label ? var->label : "");
-        utf8_cut(buf, 255);
+        utf8_cut(buf, SAV_VARIABLE_LABEL);
         readstat_variable_set_label(vars[v], buf);
         if (!var->string) {
             readstat_variable_set_format(vars[v], var->decimals > 0 ? "F8.3" : "F8.0");
@@ -805,6 +816,22 @@ static int sav_begin(void *ctx, const struct mg_microdata *md)
     return rc == READSTAT_OK ? 0 : sav_fail(m, rc);
 }
 
+/* A string value, cut to its column's width (mg_microdata_export makes the
+ * column as wide as the longest value; this only guards against a value
+ * beyond SAV_STRING_WIDTH). */
+static readstat_error_t sav_string(readstat_writer_t *w, readstat_variable_t *var, size_t width, const char *s)
+{
+    if (strlen(s) <= width)
+        return readstat_insert_string_value(w, var, s);
+    char *cut = strdup(s);
+    if (!cut)
+        return READSTAT_ERROR_MALLOC;
+    utf8_cut(cut, width);
+    readstat_error_t rc = readstat_insert_string_value(w, var, cut);
+    free(cut);
+    return rc;
+}
+
 static int sav_row(void *ctx, const struct mg_microdata *md, const double *cells, const char *code,
                    const char *name)
 {
@@ -814,7 +841,7 @@ static int sav_row(void *ctx, const struct mg_microdata *md, const double *cells
     readstat_error_t rc = readstat_begin_row(w);
     for (size_t v = 0; v < md->nvars && rc == READSTAT_OK; v++) {
         if (md->vars[v].string)
-            rc = readstat_insert_string_value(w, vars[v], v == 0 ? code : name);
+            rc = sav_string(w, vars[v], sav_width(&md->vars[v]), v == 0 ? code : name);
         else
             rc = isfinite(cells[v]) ? readstat_insert_double_value(w, vars[v], cells[v])
                                     : readstat_insert_missing_value(w, vars[v]);

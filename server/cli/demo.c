@@ -58,7 +58,9 @@ const char mg_cli_demo_usage[] =
     "--admin LOGIN  create an admin account with a generated password, which\n"
     "               is printed once\n\n"
     "Refuses a database that already holds units or rounds, so it can never\n"
-    "mix invented answers into real ones. Needs the surveys loaded (mognad\n"
+    "mix invented answers into real ones. All or nothing: everything is written\n"
+    "in one transaction, and FILE is replaced only once it has committed, so a\n"
+    "failed demo leaves the database empty. Needs the surveys loaded (mognad\n"
     "survey load) and the key file (MOGNAD_KEY_FILE).\n";
 
 #define SERIES_NAME "Digital kompetens"
@@ -393,17 +395,13 @@ static bool invite(struct mg_db_conn *conn, const struct mg_keys *keys, struct d
     return rc == 0;
 }
 
-/* Keeps the lines of the links CSV of people who have not answered. */
-static bool write_links(const char *path, const char *csv, const struct demo *d, size_t *written)
+/* Keeps the lines of the links CSV of people who have not answered,
+ * writing them to `f` from its start. */
+static bool write_links(FILE *f, const char *csv, const struct demo *d, size_t *written)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
     *written = 0;
+    if (fseek(f, 0, SEEK_SET) != 0 || ftruncate(fileno(f), 0) != 0)
+        return false;
     const char *line = csv;
     bool header = true;
     while (*line) {
@@ -420,7 +418,7 @@ static bool write_links(const char *path, const char *csv, const struct demo *d,
         header = false;
         line += len;
     }
-    return fclose(f) == 0;
+    return fflush(f) == 0 && fsync(fileno(f)) == 0;
 }
 
 /* ---- the whole demo ----------------------------------------------------------- */
@@ -443,39 +441,71 @@ static bool random_password(char *out, size_t len)
     return true;
 }
 
-static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const char *units_path,
-                    const char *links_path, const char *admin, uint64_t seed, const char *base_url)
+/* What the demo's one transaction needs and what it leaves for the lines
+ * printed after the commit. */
+struct demo_ctx {
+    const struct mg_keys *keys;
+    const char *units_path, *admin, *base_url;
+    uint64_t seed;
+    const struct mg_csv *csv;
+    FILE *links;       /* the links file being written, or NULL */
+    struct demo d;
+    char name[96];     /* last year's round */
+    size_t written;    /* lines in the links file */
+    char password[32]; /* the admin's */
+    bool not_empty;
+    struct mg_buf problems;
+};
+
+static void demo_reset(struct demo_ctx *c)
 {
-    struct demo d = {.rng = {seed * 0x9E3779B97F4A7C15ULL + 1}};
+    free(c->d.units);
+    free(c->d.people);
+    memset(&c->d, 0, sizeof c->d);
+    c->d.rng.s = c->seed * 0x9E3779B97F4A7C15ULL + 1;
+    mg_buf_free(&c->problems);
+    sodium_memzero(c->password, sizeof c->password);
+    c->not_empty = false;
+}
+
+/* The whole demo in one transaction: units, both rounds, their answers, the
+ * links file's content and the admin account, or nothing at all (a full
+ * disk, an unwritable links file or a killed process leave the database as
+ * empty as it was, so the next start can make the demo again). The steps
+ * run the same library calls as a real measurement; their own transactions
+ * become savepoints inside this one (mg_db_tx). */
+static enum mg_qs demo_tx(struct mg_db_conn *conn, void *arg)
+{
+    struct demo_ctx *c = arg;
+    struct demo *d = &c->d;
     PGresult *res = NULL;
-    struct mg_csv csv = {0};
-    struct mg_buf problems = {0};
-    struct mg_units_counts ucounts = {0};
     char *links_csv = NULL;
     size_t links_len = 0;
     FILE *links = NULL;
-    int rc = MG_EXIT_FAIL;
+    struct mg_units_counts ucounts = {0};
+    enum mg_qs qs = MG_QS_HARD;
 
-    if (mg_db_exec(conn, &stmt_demo_empty, 0, NULL, &res) < 0) {
-        fprintf(stderr, "mognad demo: cannot read the database\n");
+    demo_reset(c); /* a retried transaction starts over */
+    if ((qs = mg_db_exec(conn, &stmt_demo_empty, 0, NULL, &res)) < 0) {
+        snprintf(d->msg, sizeof d->msg, "cannot read the database");
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-        fprintf(stderr, "mognad demo: the database already holds units or rounds; the demo is only made "
-                        "in an empty database\n");
+        c->not_empty = true;
+        qs = MG_QS_HARD;
         goto out;
     }
     PQclear(res);
     res = NULL;
+    qs = MG_QS_HARD;
 
-    if (mg_cli_read_csv("demo", units_path, &csv) != 0)
-        goto out;
-    if (mg_units_import(conn, units_path, &csv, &ucounts, &problems) != 0) {
-        fprintf(stderr, "%.*s", (int)problems.len, problems.data ? problems.data : "");
+    if (mg_units_import(conn, c->units_path, c->csv, &ucounts, &c->problems) != 0) {
+        if (!c->problems.len)
+            snprintf(d->msg, sizeof d->msg, "the units of %s could not be imported", c->units_path);
         goto out;
     }
-    if (!load_units(conn, &d) || !make_people(&d)) {
-        fprintf(stderr, "mognad demo: %s has no units to put people in\n", units_path);
+    if (!load_units(conn, d) || !make_people(d)) {
+        snprintf(d->msg, sizeof d->msg, "%s has no units to put people in", c->units_path);
         goto out;
     }
 
@@ -484,36 +514,36 @@ static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const c
     d0 -= d0 % 86400;
     d0 += 7 * 3600;
     time_t c0 = d0 + 21 * 86400 + 8 * 3600;
-    char opens[40], closes[40], before[40], day[16], name[96], root[72];
+    char opens[40], closes[40], before[40], day[16], root[72];
     iso(d0, opens, sizeof opens, "%Y-%m-%dT%H:%M:%SZ");
     iso(c0, closes, sizeof closes, "%Y-%m-%dT%H:%M:%SZ");
     iso(d0 - 86400, before, sizeof before, "%Y-%m-%dT%H:%M:%SZ");
     iso(d0 + 6 * 86400, day, sizeof day, "%Y-%m-%d");
-    iso(d0, name, sizeof name, SERIES_NAME " %Y-%m");
-    snprintf(root, sizeof root, "%s", d.units[0].code);
+    iso(d0, c->name, sizeof c->name, SERIES_NAME " %Y-%m");
+    snprintf(root, sizeof root, "%s", d->units[0].code);
 
     mg_clock_set(before);
-    struct mg_round_spec spec = {.name = name, .opens = opens, .closes = closes, .mode = "pseudonymous",
+    struct mg_round_spec spec = {.name = c->name, .opens = opens, .closes = closes, .mode = "pseudonymous",
                                  .language = "sv", .unit_code = root, .k = DEMO_K};
-    if (mg_round_create(conn, &spec, MG_ACTOR("demo"), &d.round[0], d.msg, sizeof d.msg) != MG_OK)
-        goto fail;
+    if (mg_round_create(conn, &spec, MG_ACTOR("demo"), &d->round[0], d->msg, sizeof d->msg) != MG_OK)
+        goto out;
     struct mg_series_spec sspec = {.name = SERIES_NAME, .every = "12months", .duration = "6weeks",
-                                   .template_round = d.round[0]};
-    if (mg_series_create(conn, &sspec, MG_ACTOR("demo"), &d.series, d.msg, sizeof d.msg) != MG_OK)
-        goto fail;
+                                   .template_round = d->round[0]};
+    if (mg_series_create(conn, &sspec, MG_ACTOR("demo"), &d->series, d->msg, sizeof d->msg) != MG_OK)
+        goto out;
     mg_clock_set(opens);
-    if (mg_round_transition(conn, d.round[0], MG_ROUND_OPEN, false, NULL, MG_ACTOR("demo"), d.msg, sizeof d.msg) !=
-        MG_OK)
-        goto fail;
-    if (!invite(conn, keys, &d, 0, base_url, NULL))
-        goto fail;
-    struct respond_ctx r0 = {&d, keys, 0, 1.0, day};
+    if (mg_round_transition(conn, d->round[0], MG_ROUND_OPEN, false, NULL, MG_ACTOR("demo"), d->msg,
+                            sizeof d->msg) != MG_OK)
+        goto out;
+    if (!invite(conn, c->keys, d, 0, c->base_url, NULL))
+        goto out;
+    struct respond_ctx r0 = {d, c->keys, 0, 1.0, day};
     if (mg_db_tx(conn, respond_tx, &r0) < 0)
-        goto fail;
+        goto out;
     mg_clock_set(closes);
-    if (mg_round_transition(conn, d.round[0], MG_ROUND_CLOSE, false, NULL, MG_ACTOR("demo"), d.msg, sizeof d.msg) !=
-        MG_OK)
-        goto fail;
+    if (mg_round_transition(conn, d->round[0], MG_ROUND_CLOSE, false, NULL, MG_ACTOR("demo"), d->msg,
+                            sizeof d->msg) != MG_OK)
+        goto out;
 
     /* This year's round: made and opened by the scheduler, as in service. */
     mg_clock_set(NULL);
@@ -521,71 +551,137 @@ static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const c
     mg_clock_now(tnow, sizeof tnow);
     for (int pass = 0; pass < 2; pass++)
         if (mg_scheduler_pass(conn, tnow) < 0) {
-            snprintf(d.msg, sizeof d.msg, "the scheduler pass failed");
-            goto fail;
+            snprintf(d->msg, sizeof d->msg, "the scheduler pass failed");
+            goto out;
         }
     char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)d.series);
+    snprintf(sid, sizeof sid, "%lld", (long long)d->series);
     const char *sp[] = {sid};
     if (mg_db_exec(conn, &stmt_demo_next, 1, sp, &res) != MG_QS_ROWS) {
-        snprintf(d.msg, sizeof d.msg, "the scheduler did not make this year's round");
-        goto fail;
+        snprintf(d->msg, sizeof d->msg, "the scheduler did not make this year's round");
+        goto out;
     }
-    d.round[1] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    d->round[1] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     res = NULL;
     links = open_memstream(&links_csv, &links_len);
-    if (!links || !invite(conn, keys, &d, 1, base_url, links))
-        goto fail;
+    if (!links || !invite(conn, c->keys, d, 1, c->base_url, links))
+        goto out;
     fclose(links);
     links = NULL;
-    struct respond_ctx r1 = {&d, keys, 1, 0.6, NULL};
+    struct respond_ctx r1 = {d, c->keys, 1, 0.6, NULL};
     if (mg_db_tx(conn, respond_tx, &r1) < 0)
-        goto fail;
+        goto out;
 
-    printf("demo: %zu units from %s, %zu people (demo-00001..., nobody real)\n", d.nunits, units_path,
-           d.npeople);
-    printf("demo: series %lld \"%s\": round %lld \"%s\" closed, %zu of %zu answered; round %lld open, "
-           "%zu of %zu answered so far\n",
-           (long long)d.series, SERIES_NAME, (long long)d.round[0], name, d.responded[0], d.invited[0],
-           (long long)d.round[1], d.responded[1], d.invited[1]);
-    if (links_path) {
-        size_t written = 0;
-        if (!write_links(links_path, links_csv ? links_csv : "", &d, &written)) {
-            fprintf(stderr, "mognad demo: cannot write %s: %s\n", links_path, strerror(errno));
+    if (c->links && !write_links(c->links, links_csv ? links_csv : "", d, &c->written)) {
+        snprintf(d->msg, sizeof d->msg, "cannot write the links: %s", strerror(errno));
+        goto out;
+    }
+    if (c->admin) {
+        char msg[256] = "";
+        if (!random_password(c->password, sizeof c->password) ||
+            mg_auth_user_add(conn, c->admin, MG_ROLE_ADMIN, NULL, c->password, msg, sizeof msg) != MG_OK) {
+            snprintf(d->msg, sizeof d->msg, "cannot create the admin account: %s", msg);
             goto out;
         }
-        printf("demo: the links of the %zu who have not answered round %lld yet are in %s\n", written,
-               (long long)d.round[1], links_path);
     }
-    if (admin) {
-        char pw[32], msg[256];
-        if (!random_password(pw, sizeof pw) ||
-            mg_auth_user_add(conn, admin, MG_ROLE_ADMIN, NULL, pw, msg, sizeof msg) != MG_OK) {
-            fprintf(stderr, "mognad demo: cannot create the admin account: %s\n", msg);
-            sodium_memzero(pw, sizeof pw);
-            goto out;
-        }
-        printf("demo: admin account \"%s\", password %s (shown only now; change it with mognad user "
-               "passwd %s)\n",
-               admin, pw, admin);
-        sodium_memzero(pw, sizeof pw);
-    }
-    rc = MG_EXIT_OK;
-    goto out;
-
-fail:
-    fprintf(stderr, "mognad demo: %s\n", d.msg[0] ? d.msg : "the database refused a step");
+    qs = MG_QS_ROWS;
 out:
     mg_clock_set(NULL);
     if (links)
         fclose(links);
     free(links_csv);
     PQclear(res);
+    return qs;
+}
+
+static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const char *units_path,
+                    const char *links_path, const char *admin, uint64_t seed, const char *base_url)
+{
+    struct mg_csv csv = {0};
+    struct demo_ctx c = {.keys = keys, .units_path = units_path, .admin = admin, .base_url = base_url,
+                         .seed = seed, .csv = &csv};
+    char *tmp = NULL;
+    int rc = MG_EXIT_FAIL;
+
+    if (mg_cli_read_csv("demo", units_path, &csv) != 0)
+        goto out;
+    /* The links go to a new file beside FILE first, made before anything is
+     * written to the database (an unwritable place stops the demo there),
+     * and take FILE's name only once the database has committed. */
+    if (links_path) {
+        size_t n = strlen(links_path) + sizeof ".XXXXXX";
+        int fd = -1;
+        if ((tmp = malloc(n)) != NULL) {
+            snprintf(tmp, n, "%s.XXXXXX", links_path);
+            fd = mkostemp(tmp, O_CLOEXEC);
+        }
+        if (fd < 0 || !(c.links = fdopen(fd, "w"))) {
+            fprintf(stderr, "mognad demo: cannot write %s: %s; nothing was written\n", links_path,
+                    strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(tmp);
+            }
+            free(tmp);
+            tmp = NULL;
+            goto out;
+        }
+    }
+
+    if (mg_db_tx(conn, demo_tx, &c) < 0) {
+        if (c.not_empty)
+            fprintf(stderr, "mognad demo: the database already holds units or rounds; the demo is only made "
+                            "in an empty database\n");
+        else if (c.problems.len)
+            fprintf(stderr, "%.*s", (int)c.problems.len, c.problems.data);
+        else
+            fprintf(stderr, "mognad demo: %s; nothing was written\n",
+                    c.d.msg[0] ? c.d.msg : "the database refused a step");
+        goto out;
+    }
+    if (c.links) {
+        FILE *f = c.links;
+        c.links = NULL;
+        if (fclose(f) != 0 || rename(tmp, links_path) != 0) {
+            fprintf(stderr, "mognad demo: the demo is in the database, but its links could not be put in %s: "
+                            "%s (they are in %s)\n",
+                    links_path, strerror(errno), tmp);
+            free(tmp);
+            tmp = NULL;
+            goto out;
+        }
+        free(tmp);
+        tmp = NULL;
+    }
+
+    struct demo *d = &c.d;
+    printf("demo: %zu units from %s, %zu people (demo-00001..., nobody real)\n", d->nunits, units_path,
+           d->npeople);
+    printf("demo: series %lld \"%s\": round %lld \"%s\" closed, %zu of %zu answered; round %lld open, "
+           "%zu of %zu answered so far\n",
+           (long long)d->series, SERIES_NAME, (long long)d->round[0], c.name, d->responded[0], d->invited[0],
+           (long long)d->round[1], d->responded[1], d->invited[1]);
+    if (links_path)
+        printf("demo: the links of the %zu who have not answered round %lld yet are in %s\n", c.written,
+               (long long)d->round[1], links_path);
+    if (admin)
+        printf("demo: admin account \"%s\", password %s (shown only now; change it with mognad user "
+               "passwd %s)\n",
+               admin, c.password, admin);
+    rc = MG_EXIT_OK;
+
+out:
+    if (c.links) {
+        fclose(c.links);
+        unlink(tmp);
+    }
+    free(tmp);
+    sodium_memzero(c.password, sizeof c.password);
+    mg_buf_free(&c.problems);
+    free(c.d.units);
+    free(c.d.people);
     mg_csv_free(&csv);
-    mg_buf_free(&problems);
-    free(d.units);
-    free(d.people);
     return rc;
 }
 

@@ -325,6 +325,20 @@ enum mg_qs mg_db_tx(struct mg_db_conn *conn, mg_db_tx_fn fn, void *ctx)
 
     if (!conn->pg)
         return MG_QS_HARD;
+    if (conn->in_tx) {
+        /* Inside another mg_db_tx: a savepoint, so a failure here undoes
+         * only this step (as it would alone), everything commits or rolls
+         * back with the outer transaction, and the outer one retries. */
+        if ((qs = simple(conn, "SAVEPOINT mg_tx")) != MG_QS_NONE)
+            return qs;
+        qs = fn(conn, ctx);
+        enum mg_qs sq = simple(conn, qs >= 0 ? "RELEASE SAVEPOINT mg_tx" : "ROLLBACK TO SAVEPOINT mg_tx");
+        if (qs >= 0)
+            return sq == MG_QS_NONE ? qs : sq;
+        if (sq == MG_QS_NONE)
+            simple(conn, "RELEASE SAVEPOINT mg_tx");
+        return qs;
+    }
     for (int attempt = 0; attempt < MG_DB_TX_TRIES; attempt++) {
         qs = simple(conn, "BEGIN");
         if (qs == MG_QS_HARD && conn->lost && attempt == 0) {

@@ -137,6 +137,7 @@ static size_t add_var(struct build *b, const char *name, char *label, bool strin
     v->label = label;
     b->oom |= !label;
     v->string = string;
+    v->width = string ? 1 : 0;
     v->labels = labels;
     v->decimals = decimals;
     v->has_missing = dk;
@@ -498,8 +499,14 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
     }
     for (int i = 0; i < PQntuples(res); i++) {
         size_t x = unit_index(&g, strtoll(PQgetvalue(res, i, 0), NULL, 10));
-        if (x != MG_PRIV_NONE && place[x][role_of(PQgetvalue(res, i, 1))].in_file)
-            md->nrows += (size_t)strtoll(PQgetvalue(res, i, 2), NULL, 10);
+        if (x == MG_PRIV_NONE || !place[x][role_of(PQgetvalue(res, i, 1))].in_file)
+            continue;
+        md->nrows += (size_t)strtoll(PQgetvalue(res, i, 2), NULL, 10);
+        /* The string columns are as wide as their longest value, which a
+         * .sav file must know before the first row. */
+        size_t l = place[x][role_of(PQgetvalue(res, i, 1))].label, wc = strlen(g.code[l]), wn = strlen(g.name[l]);
+        md->vars[0].width = wc > md->vars[0].width ? wc : md->vars[0].width;
+        md->vars[1].width = wn > md->vars[1].width ? wn : md->vars[1].width;
     }
     PQclear(res);
     res = NULL;

@@ -42,21 +42,6 @@ MG_DB_STMT(stmt_invitation_status,
            "SELECT status FROM invitations WHERE round_id = $1::bigint AND token_hash = $2::bytea");
 MG_DB_STMT(stmt_invitation_count, "SELECT count(*) FROM invitations WHERE round_id = $1::bigint");
 
-void mg_invite_csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",;\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* ---- the messages --------------------------------------------------------- */
 
 /* The texts of the message, per language: the body opens with a greeting
@@ -434,10 +419,12 @@ static int emit(const struct mg_invite_out *out, const struct mg_invitee *row, c
     snprintf(link, sizeof link, "%s/s/%s", out->base_url, token->text);
     const char *lang = row->language ? row->language : ri->language;
     if (out->csv) {
-        mg_invite_csv_field(out->csv, row->email);
+        mg_csv_write_field(out->csv, row->email);
         fputc(',', out->csv);
-        mg_invite_csv_field(out->csv, link);
-        fprintf(out->csv, ",%s\r\n", lang);
+        mg_csv_write_field(out->csv, link);
+        fputc(',', out->csv);
+        mg_csv_write_field(out->csv, lang);
+        fputs("\r\n", out->csv);
     }
     if (out->open_mail) {
         FILE *m = out->open_mail(out->mail_ctx);
@@ -897,11 +884,16 @@ int mg_invite_open_links(struct mg_db_conn *conn, const struct mg_keys *keys, in
             PQclear(c.units);
             return -1;
         }
-        mg_invite_csv_field(out, PQgetvalue(c.units, i, 1));
+        char link[512];
+        snprintf(link, sizeof link, "%s/o/%s", base_url, token.text);
+        mg_csv_write_field(out, PQgetvalue(c.units, i, 1));
         fputc(',', out);
-        mg_invite_csv_field(out, PQgetvalue(c.units, i, 2));
-        fprintf(out, ",%s/o/%s\r\n", base_url, token.text);
+        mg_csv_write_field(out, PQgetvalue(c.units, i, 2));
+        fputc(',', out);
+        mg_csv_write_field(out, link);
+        fputs("\r\n", out);
         sodium_memzero(&token, sizeof token);
+        sodium_memzero(link, sizeof link);
     }
     PQclear(c.units);
     return 0;

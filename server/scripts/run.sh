@@ -53,16 +53,41 @@ fi
 "$bin" survey load --dir surveys
 listen=${MOGNAD_LISTEN:-127.0.0.1:8080}
 export MOGNAD_PUBLIC_URL=${MOGNAD_PUBLIC_URL:-http://$listen}
+# The demo's links belong to one database: var/demo-links.csv to the private
+# cluster, var/demo-links-DBNAME.csv to a DATABASE_URL's database, so one
+# never overwrites the other's. A file left from an earlier database of the
+# same name (the database is empty again) is kept aside, not overwritten.
+links=var/demo-links.csv
+if [ "$started_pg" = 0 ]; then
+    db=$(psql "$DATABASE_URL" -qtAXc 'SELECT current_database()' | tr -c 'A-Za-z0-9_.\n-' '_')
+    links=var/demo-links-$db.csv
+fi
+demo_ran=0
 if [ "$(psql "$DATABASE_URL" -qtAXc 'SELECT count(*) FROM units')" = "0" ]; then
-    "$bin" demo --units server/scripts/demo/units.csv --links var/demo-links.csv --admin admin
+    if [ -e "$links" ]; then
+        old="${links%.csv}.old-$(date +%Y%m%d-%H%M%S).csv"
+        mv "$links" "$old"
+        echo "run: $links was of an earlier database; kept as $old"
+    fi
+    "$bin" demo --units server/scripts/demo/units.csv --links "$links" --admin admin
+    demo_ran=1
 fi
 
+admins=$(psql "$DATABASE_URL" -qtAXc "SELECT string_agg(login, ', ' ORDER BY login) FROM users WHERE role = 'admin' AND NOT disabled")
 echo
 echo "  mognad is starting on http://$listen/  (Ctrl-C stops it)"
-echo "  dashboard: http://$listen/hr  (account admin; the password was printed on the first start)"
-if [ -s var/demo-links.csv ]; then
-    echo "  answer as a demo employee (links of those who have not answered, var/demo-links.csv):"
-    sed -n '2,4p' var/demo-links.csv | cut -d, -f2 | sed 's/^/    /'
+if [ "$demo_ran" = 1 ]; then
+    echo "  dashboard: http://$listen/hr  (account admin, the password printed above)"
+elif [ -n "$admins" ]; then
+    echo "  dashboard: http://$listen/hr  (admin accounts: $admins; a password is printed only when the"
+    echo "    account is made; '$bin user passwd LOGIN' sets a new one)"
+else
+    echo "  dashboard: http://$listen/hr  (no admin account that can sign in: make one with"
+    echo "    '$bin user add --role admin LOGIN', which asks for its password)"
+fi
+if [ -s "$links" ]; then
+    echo "  answer as a demo employee (links of those who have not answered, $links):"
+    sed -n '2,4p' "$links" | cut -d, -f2 | sed 's/^/    /'
 fi
 echo "  health: http://$listen/healthz"
 echo

@@ -5,6 +5,7 @@ database that holds data."""
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -158,6 +159,97 @@ def test_demo_usage_errors():
         r = mognad("demo", *args)
         assert r.returncode == code and text in r.stderr, (args, r.returncode, r.stderr)
         assert psql("SELECT count(*) FROM rounds") == [["0"]]
+
+
+COUNTS = ("SELECT (SELECT count(*) FROM units), (SELECT count(*) FROM rounds), (SELECT count(*) FROM responses), "
+          "(SELECT count(*) FROM series), (SELECT count(*) FROM invitations), (SELECT count(*) FROM users)")
+
+
+@test
+def test_demo_is_all_or_nothing():
+    fresh()
+    # A links file that cannot be written stops the demo before the
+    # database is touched, without a trace.
+    bad = os.path.join(tempfile.mkdtemp(), "var", "demo-links.csv")
+    r = mognad("demo", "--units", UNITS, "--links", bad, "--admin", "admin")
+    assert r.returncode == 1 and f"cannot write {bad}" in r.stderr and "nothing was written" in r.stderr, r.stderr
+    assert psql(COUNTS) == [["0"] * 6]
+    assert not os.path.exists(os.path.dirname(bad))
+    # A step failing at the very end (the admin account, after every
+    # response is in) undoes all the others, and no links file appears.
+    links = os.path.join(tempfile.mkdtemp(), "links.csv")
+    r = mognad("demo", "--units", UNITS, "--links", links, "--admin", "Not A Login!")
+    assert r.returncode == 1 and "cannot create the admin account" in r.stderr, r.stderr
+    assert "password" not in r.stdout
+    assert psql(COUNTS) == [["0"] * 6]
+    assert os.listdir(os.path.dirname(links)) == []
+    # The next demo succeeds in the same database.
+    out, links = demo("--admin", "admin")
+    assert "admin account \"admin\", password" in out
+    counts = [int(x) for x in psql(COUNTS)[0]]
+    assert counts[1] == 2 and counts[2] > 0 and counts[5] == 1, counts
+    assert os.path.getsize(links) > 0
+
+
+def run_sh(checkout):
+    """server/scripts/run.sh (make run without the build) in `checkout`,
+    against the test database; returns what it printed up to serving."""
+    env = dict(os.environ, MOGNAD_LISTEN="127.0.0.1:0", MOGNAD_DATA_DIR=TOP)
+    env.pop("MOGNAD_KEY_FILE", None)
+    p = subprocess.Popen(["server/scripts/run.sh"], cwd=checkout, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines = []
+    try:
+        for line in p.stdout:
+            lines.append(line.rstrip("\n"))
+            if "health:" in line:
+                break
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        p.wait(60)
+    return "\n".join(lines)
+
+
+@test
+def test_make_run_with_database_url_keeps_other_links_and_tells_the_truth_about_admins():
+    fresh()
+    co = tempfile.mkdtemp()
+    os.makedirs(os.path.join(co, "server/scripts"))
+    os.makedirs(os.path.join(co, "build"))
+    os.makedirs(os.path.join(co, "var"))
+    subprocess.run(["cp", os.path.join(TOP, "server/scripts/run.sh"), os.path.join(co, "server/scripts/")],
+                   check=True)
+    os.symlink(os.path.join(TOP, "server/scripts/demo"), os.path.join(co, "server/scripts/demo"))
+    os.symlink(os.path.join(TOP, "surveys"), os.path.join(co, "surveys"))
+    os.symlink(os.path.abspath(BIN), os.path.join(co, "build/mognad"))
+    db = psql("SELECT current_database()")[0][0]
+    links = f"var/demo-links-{db}.csv"
+    # The private cluster's file and an earlier file of this database's name.
+    for name in ("var/demo-links.csv", links):
+        with open(os.path.join(co, name), "w") as f:
+            f.write("email,link,language\nold@example.org,http://old.example/s/x,sv\n")
+
+    out = run_sh(co)
+    assert "admin account \"admin\", password " in out and "the password printed above" in out, out
+    assert f"links of those who have not answered, {links}" in out, out
+    kept = re.search(rf"{re.escape(links)} was of an earlier database; kept as (\S+)", out)
+    assert kept, out
+    assert "old.example" in open(os.path.join(co, kept.group(1))).read()
+    assert "old.example" in open(os.path.join(co, "var/demo-links.csv")).read()
+    assert "old.example" not in open(os.path.join(co, links)).read()
+
+    # No admin: the start says so and how to make one, not that a password
+    # was printed.
+    psql("TRUNCATE users CASCADE")
+    out = run_sh(co)
+    assert "no admin account that can sign in" in out and "user add --role admin" in out, out
+    assert "password" not in out.replace("asks for its password", ""), out
+    assert "admin account \"admin\"" not in out
+    r = subprocess.run([BIN, "user", "add", "--role", "admin", "eva"], input="correct horse battery\n",
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = run_sh(co)
+    assert "admin accounts: eva" in out, out
 
 
 if __name__ == "__main__":

@@ -325,5 +325,28 @@ def test_retention_removes_pseudonyms_then_response_rows_and_keeps_aggregates():
         os.unlink(clock)
 
 
+@test
+def test_scheduler_log_escapes_a_round_name_with_line_breaks_and_terminal_codes():
+    fixture()
+    clock = tempfile.mktemp()
+    set_clock(clock, "2027-02-01T00:00:00Z")
+    name = "Log test\nmognad ERROR forged\x1b[2J\x1b]0;owned\x07\r\u009b31m"
+    rid = str(create(name=name, opens="2027-03-01T08:00:00Z", closes="2027-03-22T16:00:00Z"))
+    assert psql(f"SELECT name = :'p1' FROM rounds WHERE id = {rid}", name) == [["t"]]
+    try:
+        with Server(env={"MOGNAD_TEST_CLOCK_FILE": clock, "MOGNAD_SCHEDULER_INTERVAL_MS": "100"}) as s:
+            set_clock(clock, "2027-03-01T08:00:01Z")
+            wait_for(lambda: psql(f"SELECT state FROM rounds WHERE id = {rid}")[0][0] == "open", "the round to open")
+            wait_for(lambda: "opened round " + rid in s.log(), "the log line")
+        raw = "\n".join(s.lines)
+        assert not [l for l in s.lines if l.startswith("mognad ERROR forged")], raw
+        assert "\x1b" not in raw and "\x07" not in raw and "\r" not in raw and "\u009b" not in raw, repr(raw)
+        opened = [l for l in s.lines if "opened round " + rid in l]
+        assert opened == [f"mognad INFO scheduler: opened round {rid} "
+                          "(Log test\\nmognad ERROR forged\\x1b[2J\\x1b]0;owned\\x07\\r\\u009b31m)"], opened
+    finally:
+        os.unlink(clock)
+
+
 if __name__ == "__main__":
     run()

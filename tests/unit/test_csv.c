@@ -452,6 +452,53 @@ static void test_csv_survives_every_prefix_and_random_bytes(void **state)
     }
 }
 
+/* Writes `in` with mg_csv_write_field and returns the bytes (valid until
+ * the next call). */
+static const char *written(const char *in)
+{
+    static char *out;
+    size_t len;
+    free(out);
+    FILE *f = open_memstream(&out, &len);
+    assert_non_null(f);
+    mg_csv_write_field(f, in);
+    assert_int_equal(fclose(f), 0);
+    return out;
+}
+
+static void test_csv_write_neutralises_formulas_and_quotes_what_needs_it(void **state)
+{
+    (void)state;
+    /* Plain texts go out as they are, NULL and "" as an empty field. */
+    assert_string_equal(written("IT-förvaltningen"), "IT-förvaltningen");
+    assert_string_equal(written(""), "");
+    assert_string_equal(written(NULL), "");
+    /* Separators of either kind, quotes, line breaks, edge spaces. */
+    assert_string_equal(written("IT, drift; \"support\""), "\"IT, drift; \"\"support\"\"\"");
+    assert_string_equal(written("a\nb"), "\"a\nb\"");
+    assert_string_equal(written(" x"), "\" x\"");
+    assert_string_equal(written("x "), "\"x \"");
+    /* What a spreadsheet would run: a ' in front, the whole quoted. */
+    assert_string_equal(written("=HYPERLINK(\"http://evil.example/\";\"Press\")"),
+                        "\"'=HYPERLINK(\"\"http://evil.example/\"\";\"\"Press\"\")\"");
+    assert_string_equal(written("+cmd|' /C calc'!A0"), "\"'+cmd|' /C calc'!A0\"");
+    assert_string_equal(written("@SUM(1+1)"), "\"'@SUM(1+1)\"");
+    assert_string_equal(written("-2+3"), "\"'-2+3\"");
+    assert_string_equal(written("\t=1+1"), "\"'\t=1+1\"");
+    assert_string_equal(written("\r=1+1"), "\"'\r=1+1\"");
+    assert_string_equal(written("="), "\"'=\"");
+    /* Only the first character counts. */
+    assert_string_equal(written("a=b+c-d@e"), "a=b+c-d@e");
+    /* What is written reads back, with the ' kept, through our reader. */
+    char file[256];
+    snprintf(file, sizeof file, "name\r\n%s\r\n", written("@SUM(1+1);x"));
+    struct mg_csv c;
+    assert_int_equal(parse(file, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.records[0].fields[0], "'@SUM(1+1);x");
+    mg_csv_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_csv_columns_accept_nameless_empty_columns_only),
         cmocka_unit_test(test_csv_problems_come_out_in_line_order),
         cmocka_unit_test(test_csv_survives_every_prefix_and_random_bytes),
+        cmocka_unit_test(test_csv_write_neutralises_formulas_and_quotes_what_needs_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
