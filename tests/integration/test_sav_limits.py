@@ -65,8 +65,15 @@ def world():
     with open(units, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(rows[0])
-        for i, (code, _, parent) in enumerate(rows[1:]):
-            w.writerow([code, NAMES[i % len(NAMES)], parent])
+        # Each length on administrations (the root's children), where the
+        # microdata place most rows, and on the units below them.
+        top, below = 0, 0
+        for code, _, parent in rows[1:]:
+            if parent == rows[1][0]:
+                name, top = NAMES[top % len(NAMES)], top + 1
+            else:
+                name, below = NAMES[below % len(NAMES)], below + 1
+            w.writerow([code, name, parent])
     r = mognad("demo", "--units", units, "--seed", "3", "--links", os.path.join(d, "links.csv"))
     assert r.returncode == 0, r.stderr
     # Microdata are of a closed round: last year's.
