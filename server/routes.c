@@ -11,6 +11,8 @@ const struct mg_route mg_routes[] = {
     /* Respondents: links become a cookie at once (the token is logged as
      * the pattern only), then server-rendered pages. */
     {"GET", "/s/{token}", mg_handle_respond_invitation, MG_ROUTE_HTML | MG_ROUTE_SECRET},
+    /* The same with the language HR's register gives the person. */
+    {"GET", "/s/{token}/{lang}", mg_handle_respond_invitation, MG_ROUTE_HTML | MG_ROUTE_SECRET},
     {"GET", "/o/{token}", mg_handle_respond_open, MG_ROUTE_HTML | MG_ROUTE_SECRET},
     {"GET", "/survey", mg_handle_respond_welcome, MG_ROUTE_HTML},
     {"GET", "/accessibility", mg_handle_accessibility, MG_ROUTE_HTML},
