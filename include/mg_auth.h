@@ -30,6 +30,7 @@ struct mg_user {
     int64_t unit_id;      /* unit-viewer: the root of what they may see */
     char unit_code[72];
     struct mg_token csrf; /* the session's CSRF token */
+    struct mg_token_hash session; /* the session's key (hash of its cookie), for what is bound to it */
 };
 
 enum mg_role mg_role_parse(const char *s);

@@ -16,6 +16,12 @@ struct mg_request;
  * (the reply then remembers it in a cookie). */
 enum mg_lang mg_page_lang(struct mg_request *req, enum mg_lang fallback, bool *from_query);
 
+/* Whether the visitor has chosen a language already (the mognad_lang
+ * cookie holds one). */
+bool mg_page_lang_chosen(struct mg_request *req);
+/* The Set-Cookie value remembering `lang` as the visitor's language. */
+void mg_page_lang_cookie(const struct mg_request *req, enum mg_lang lang, char *out, size_t outlen);
+
 /* Opens the document: <html lang>, <title>, styles, the skip link, the
  * header with the language switch linking to `path` in each language. */
 void mg_page_open(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mg_error.h"
+#include "mg_keys.h"
 
 struct mg_db_conn;
 struct mg_score;
@@ -42,16 +43,27 @@ struct mg_paper_counts {
 };
 enum mg_error mg_paper_counts(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_counts *out);
 
+/* A new one-time token for a paper entry form of round `round_id`, shown
+ * in HR session `session` (mg_user.session): stored as its hash, bound to
+ * both; the form posts it back to mg_paper_store. MG_ERR_UNAVAILABLE when
+ * it could not be stored. */
+enum mg_error mg_paper_form_token(struct mg_db_conn *conn, int64_t round_id, const struct mg_token_hash *session,
+                                  struct mg_token *out);
+
 /* Stores one paper response to round `round_id` for unit `unit_code` and
  * role `role` ("staff" | "manager"), scored as `score`, and audits it
  * (action response.paper; the detail names round, unit and role, never an
- * answer) for HR user `user_id` / `actor`, in one transaction. Sets
- * *queued when it waits in the anonymous queue. Errors: MG_ERR_NOT_FOUND
- * (no such round), MG_ERR_CONFLICT (a pseudonymous round),
- * MG_ERR_ROUND_CLOSED, MG_ERR_INVALID_INPUT (unit outside the round, or no
- * survey for the role; `msg` says which), MG_ERR_UNAVAILABLE. */
+ * answer) for HR user `user_id` / `actor`, in one transaction, using up
+ * `form_token` (of mg_paper_form_token, for this round and `session`).
+ * Sets *queued when it waits in the anonymous queue. Errors:
+ * MG_ERR_NOT_FOUND (no such round), MG_ERR_CONFLICT (a pseudonymous round;
+ * or `msg` "stored": this form's response was stored already, nothing is
+ * stored again), MG_ERR_CSRF (a token this session was not given for this
+ * round), MG_ERR_ROUND_CLOSED, MG_ERR_INVALID_INPUT (unit outside the
+ * round, or no survey for the role; `msg` says which), MG_ERR_UNAVAILABLE. */
 enum mg_error mg_paper_store(struct mg_db_conn *conn, int64_t round_id, const char *unit_code,
                              const char *role, const struct mg_score *score, int64_t user_id,
-                             const char *actor, bool *queued, char *msg, size_t msglen);
+                             const char *actor, const char *form_token, const struct mg_token_hash *session,
+                             bool *queued, char *msg, size_t msglen);
 
 #endif

@@ -68,6 +68,19 @@ struct cJSON *mg_round_list(struct mg_db_conn *conn);
  * does not exist. Caller frees with cJSON_Delete. */
 struct cJSON *mg_round_get(struct mg_db_conn *conn, int64_t id, enum mg_error *err);
 
+/* The one rule of who may see a round, for every route that names one
+ * (the dispatcher checks routes flagged MG_ROUTE_ROUND or MG_ROUTE_SERIES,
+ * the rounds list filters with it). `viewer_unit` 0 is a user who sees
+ * every round (an analyst or admin); > 0 a unit-viewer of that unit, who
+ * sees a round when its part of the tree and their unit's subtree overlap
+ * (a round of the whole organisation, of their unit or of a unit above or
+ * below it), never one of another branch; < 0 sees none. MG_OK,
+ * MG_ERR_FORBIDDEN, MG_ERR_NOT_FOUND (no such round) or MG_ERR_UNAVAILABLE. */
+enum mg_error mg_round_visible(struct mg_db_conn *conn, int64_t round_id, int64_t viewer_unit);
+/* A series by the same rule: its trend names every round of it, so the
+ * viewer must be allowed to see each of them. */
+enum mg_error mg_series_visible(struct mg_db_conn *conn, int64_t series_id, int64_t viewer_unit);
+
 enum mg_error mg_series_create(struct mg_db_conn *conn, const struct mg_series_spec *spec,
                                struct mg_actor actor, int64_t *id, char *msg, size_t msglen);
 struct cJSON *mg_series_list(struct mg_db_conn *conn);

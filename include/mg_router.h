@@ -29,6 +29,11 @@ enum {
     /* accepts multipart/form-data (a file upload): fields go to req->form,
      * the file to req->upload; the body limit is MOGNAD_MAX_UPLOAD */
     MG_ROUTE_MULTIPART = 1 << 8,
+    /* The path's {id} names a round (a series): the caller must be allowed
+     * to see it (mg_round_visible, mg_series_visible), checked before the
+     * handler runs. Every route naming a round or series carries one. */
+    MG_ROUTE_ROUND = 1 << 9,
+    MG_ROUTE_SERIES = 1 << 10,
 };
 
 /* Set by `mognad serve` from MOGNAD_TEST_ROUTES=1; off in production. */

@@ -16,10 +16,13 @@
 
 #include "mg_config.h"
 #include "mg_db.h"
+#include "mg_hr.h"
 #include "mg_html.h"
 #include "mg_json.h"
 #include "mg_log.h"
+#include "mg_page.h"
 #include "mg_proxy.h"
+#include "mg_rounds.h"
 
 /* Longest raw path accepted before answering 414. */
 #define MG_HTTP_MAX_URL 2048
@@ -276,6 +279,41 @@ static bool check_session(struct mg_request *req, enum MHD_Result *ret)
     return false;
 }
 
+/* The round or series the path names must be one the user may see
+ * (mg_round_visible: the one rule for every such route). A refusal names
+ * nothing of it: the API's JSON error, the dashboard's notice page.
+ * Analysts and admins see every round; an unknown id is left to the
+ * handler's 404. True when a reply was queued. */
+static bool check_scope(struct mg_request *req, enum MHD_Result *ret)
+{
+    unsigned int flags = req->route->flags;
+    if (!(flags & (MG_ROUTE_ROUND | MG_ROUTE_SERIES)) || req->user.role != MG_ROLE_UNIT_VIEWER)
+        return false;
+    int64_t id = mg_params_id(&req->params, "id");
+    int64_t viewer = req->user.unit_id > 0 ? req->user.unit_id : -1;
+    enum mg_error err = MG_ERR_UNAVAILABLE;
+    if (!id)
+        return false;
+    /* The primary: a round created moments ago may not be on a replica. */
+    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    if (conn) {
+        err = (flags & MG_ROUTE_SERIES) ? mg_series_visible(conn, id, viewer) : mg_round_visible(conn, id, viewer);
+        mg_db_release(req->srv->db, conn);
+    }
+    if (err == MG_OK || err == MG_ERR_NOT_FOUND)
+        return false;
+    if (req->html) {
+        bool remember;
+        enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
+        *ret = mg_hr_notice(req, mg_error_status(err), lang,
+                            err == MG_ERR_FORBIDDEN ? MSG_HR_FORBIDDEN_TITLE : MSG_ERROR_TITLE,
+                            mg_t(lang, err == MG_ERR_FORBIDDEN ? MSG_HR_FORBIDDEN_TEXT : MSG_HR_UNAVAILABLE));
+    } else {
+        *ret = mg_reply_error(req, err, NULL, NULL);
+    }
+    return true;
+}
+
 static bool check_user(struct mg_request *req, enum MHD_Result *ret)
 {
     if (route_role(req->route->flags) == MG_ROLE_NONE)
@@ -293,7 +331,7 @@ static bool check_user(struct mg_request *req, enum MHD_Result *ret)
             return true;
         }
     }
-    return false;
+    return check_scope(req, ret);
 }
 
 /* ---- multipart/form-data (routes flagged MG_ROUTE_MULTIPART) ----------

@@ -24,6 +24,18 @@ enum mg_lang mg_page_lang(struct mg_request *req, enum mg_lang fallback, bool *f
     return mg_lang_negotiate(mg_request_header(req, "Accept-Language"), fallback);
 }
 
+bool mg_page_lang_chosen(struct mg_request *req)
+{
+    enum mg_lang lang;
+    return mg_lang_parse(MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, LANG_COOKIE), &lang);
+}
+
+void mg_page_lang_cookie(const struct mg_request *req, enum mg_lang lang, char *out, size_t outlen)
+{
+    snprintf(out, outlen, LANG_COOKIE "=%s; Path=/; SameSite=Lax; Max-Age=31536000%s", mg_lang_code(lang),
+             req->secure ? "; Secure" : "");
+}
+
 void mg_page_open(struct mg_buf *b, enum mg_lang lang, const char *title, const char *path)
 {
     mg_page_open_with(b, lang, title, path, NULL);
@@ -91,8 +103,7 @@ enum MHD_Result mg_page_reply(struct mg_request *req, unsigned int status, struc
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
     if (remember) {
         char cookie[96];
-        snprintf(cookie, sizeof cookie, LANG_COOKIE "=%s; Path=/; SameSite=Lax; Max-Age=31536000%s",
-                 mg_lang_code(lang), req->secure ? "; Secure" : "");
+        mg_page_lang_cookie(req, lang, cookie, sizeof cookie);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     }
     for (int i = 0; extra_cookies && i < 3 && extra_cookies[i]; i++)

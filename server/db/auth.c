@@ -204,6 +204,7 @@ static enum mg_error create_session(struct mg_db_conn *conn, struct mg_user *use
 
     mg_keys_random_token(token);
     mg_keys_token_hash(token->text, &th);
+    user->session = th;
     randombytes_buf(csrf, sizeof csrf);
     bytea_hex(th.h, sizeof th.h, th_hex, sizeof th_hex);
     bytea_hex(csrf, sizeof csrf, csrf_hex, sizeof csrf_hex);
@@ -353,6 +354,7 @@ enum mg_error mg_auth_session(struct mg_db_conn *conn, const char *token, struct
         return MG_ERR_UNAUTHORISED;
     }
     fill_user(res, user);
+    user->session = th;
     bool stale = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
     int bad = csrf_from_hex(PQgetvalue(res, 0, 5), &user->csrf);
     PQclear(res);

@@ -416,7 +416,13 @@ static int emit(const struct mg_invite_out *out, const struct mg_invitee *row, c
 {
     char link[512];
     int rc = 0;
-    snprintf(link, sizeof link, "%s/s/%s", out->base_url, token->text);
+    /* The register's language for this person goes into the link: their
+     * survey opens in it whatever the browser prefers (nothing of the
+     * register is stored). */
+    if (row->language)
+        snprintf(link, sizeof link, "%s/s/%s/%s", out->base_url, token->text, row->language);
+    else
+        snprintf(link, sizeof link, "%s/s/%s", out->base_url, token->text);
     const char *lang = row->language ? row->language : ri->language;
     if (out->csv) {
         mg_csv_write_field(out->csv, row->email);

@@ -3,6 +3,7 @@
 #include "mg_paper.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "mg_audit.h"
 #include "mg_clock.h"
 #include "mg_db.h"
+#include "mg_keys.h"
 #include "mg_scoring.h"
 
 MG_DB_STMT(stmt_paper_round,
@@ -41,6 +43,43 @@ MG_DB_STMT(stmt_paper_store,
 MG_DB_STMT(stmt_paper_queue,
            "INSERT INTO anonymous_queue (round_id, survey_id, unit_id, role, payload, channel) "
            "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, 'paper')");
+
+MG_DB_STMT(stmt_paper_token_new,
+           "INSERT INTO paper_form_tokens (token_hash, session_hash, round_id) VALUES ($1::bytea, $2::bytea, $3::bigint)");
+/* The row lock makes a second post of the same form wait for the first
+ * and then find the token used. */
+MG_DB_STMT(stmt_paper_token_use,
+           "UPDATE paper_form_tokens SET used = true WHERE token_hash = $1::bytea AND session_hash = $2::bytea "
+           "AND round_id = $3::bigint AND NOT used RETURNING 1");
+MG_DB_STMT(stmt_paper_token_used,
+           "SELECT 1 FROM paper_form_tokens WHERE token_hash = $1::bytea AND session_hash = $2::bytea "
+           "AND round_id = $3::bigint AND used");
+
+/* `bin` as PostgreSQL's bytea hex text "\\x...". */
+static void bytea_hex(const unsigned char *bin, size_t len, char *out, size_t outlen)
+{
+    memcpy(out, "\\x", 2);
+    sodium_bin2hex(out + 2, outlen - 2, bin, len);
+}
+
+enum mg_error mg_paper_form_token(struct mg_db_conn *conn, int64_t round_id, const struct mg_token_hash *session,
+                                  struct mg_token *out)
+{
+    struct mg_token_hash th;
+    char th_hex[67], session_hex[67], id[24];
+    mg_keys_random_token(out);
+    if (mg_keys_token_hash(out->text, &th) != 0)
+        return MG_ERR_INTERNAL;
+    bytea_hex(th.h, sizeof th.h, th_hex, sizeof th_hex);
+    bytea_hex(session->h, sizeof session->h, session_hex, sizeof session_hex);
+    snprintf(id, sizeof id, "%lld", (long long)round_id);
+    const char *p[] = {th_hex, session_hex, id};
+    if (mg_db_exec(conn, &stmt_paper_token_new, 3, p, NULL) < 0) {
+        sodium_memzero(out, sizeof *out);
+        return MG_ERR_UNAVAILABLE;
+    }
+    return MG_OK;
+}
 
 enum mg_error mg_paper_round(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_round *out)
 {
@@ -104,6 +143,7 @@ enum mg_error mg_paper_counts(struct mg_db_conn *conn, int64_t round_id, struct 
 struct store_ctx {
     int64_t round_id, user_id;
     const char *unit, *role, *payload, *actor;
+    const char *token_hex, *session_hex; /* the form's token hash, the session's */
     bool queued;
     enum mg_error err;
     char *msg;
@@ -137,9 +177,21 @@ static enum mg_qs store_tx(struct mg_db_conn *conn, void *arg)
     bool accepting = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
     if (pseudonymous)
-        return store_fail(c, NULL, MG_QS_HARD, MG_ERR_CONFLICT);
+        return store_fail(c, NULL, MG_QS_NONE, MG_ERR_CONFLICT);
     if (!accepting)
-        return store_fail(c, NULL, MG_QS_HARD, MG_ERR_ROUND_CLOSED);
+        return store_fail(c, NULL, MG_QS_NONE, MG_ERR_ROUND_CLOSED);
+
+    /* The form's one-time token: a repeat post stores nothing. */
+    const char *tp[] = {c->token_hex, c->session_hex, round};
+    if ((qs = mg_db_exec(conn, &stmt_paper_token_use, 3, tp, NULL)) < 0)
+        return store_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+    if (qs == MG_QS_NONE) {
+        if ((qs = mg_db_exec(conn, &stmt_paper_token_used, 3, tp, NULL)) < 0)
+            return store_fail(c, NULL, qs, MG_ERR_UNAVAILABLE);
+        if (qs == MG_QS_ROWS)
+            snprintf(c->msg, c->msglen, "stored");
+        return store_fail(c, NULL, MG_QS_NONE, qs == MG_QS_ROWS ? MG_ERR_CONFLICT : MG_ERR_CSRF);
+    }
 
     const char *up[] = {round, c->unit};
     if ((qs = mg_db_exec(conn, &stmt_paper_unit, 2, up, &res)) != MG_QS_ROWS) {
@@ -176,11 +228,19 @@ static enum mg_qs store_tx(struct mg_db_conn *conn, void *arg)
 
 enum mg_error mg_paper_store(struct mg_db_conn *conn, int64_t round_id, const char *unit_code,
                              const char *role, const struct mg_score *score, int64_t user_id,
-                             const char *actor, bool *queued, char *msg, size_t msglen)
+                             const char *actor, const char *form_token, const struct mg_token_hash *session,
+                             bool *queued, char *msg, size_t msglen)
 {
-    struct store_ctx c = {round_id, user_id, unit_code, role, NULL, actor, false, MG_OK, msg, msglen};
+    struct mg_token_hash th;
+    char token_hex[67], session_hex[67];
+    struct store_ctx c = {round_id, user_id, unit_code, role, NULL, actor, token_hex, session_hex,
+                          false, MG_OK, msg, msglen};
     if (msglen)
         msg[0] = '\0';
+    if (!form_token || mg_keys_token_hash(form_token, &th) != 0)
+        return MG_ERR_CSRF;
+    bytea_hex(th.h, sizeof th.h, token_hex, sizeof token_hex);
+    bytea_hex(session->h, sizeof session->h, session_hex, sizeof session_hex);
     char *payload = mg_score_payload(score);
     if (!payload)
         return MG_ERR_INTERNAL;

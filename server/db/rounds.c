@@ -638,6 +638,56 @@ cJSON *mg_round_list(struct mg_db_conn *conn)
     return arr;
 }
 
+/* ---- who may see a round -------------------------------------------- */
+
+/* The rule, once: round `r` is visible to unit $2 when it covers the whole
+ * organisation or its unit and $2 lie on one path of the tree. */
+#define ROUND_VISIBLE_SQL                                                                                \
+    "(r.root_unit_id IS NULL OR EXISTS (SELECT 1 FROM units ru, units v WHERE ru.id = r.root_unit_id " \
+    "AND v.id = $2::bigint AND (ru.path @> v.path OR v.path @> ru.path)))"
+
+MG_DB_STMT(stmt_round_visible, "SELECT " ROUND_VISIBLE_SQL " FROM rounds r WHERE r.id = $1::bigint");
+MG_DB_STMT(stmt_series_visible, "SELECT coalesce(bool_and(" ROUND_VISIBLE_SQL "), true) FROM series s "
+                                "LEFT JOIN rounds r ON r.series_id = s.id WHERE s.id = $1::bigint GROUP BY s.id");
+
+static enum mg_error visible(struct mg_db_conn *conn, const struct mg_db_stmt *stmt, int64_t id,
+                             int64_t viewer_unit)
+{
+    char idbuf[24], unitbuf[24];
+    PGresult *res = NULL;
+    enum mg_error err = MG_ERR_UNAVAILABLE;
+
+    if (viewer_unit < 0)
+        return MG_ERR_FORBIDDEN;
+    fmt_id(idbuf, sizeof idbuf, id);
+    fmt_id(unitbuf, sizeof unitbuf, viewer_unit);
+    const char *params[] = {idbuf, unitbuf};
+    switch (mg_db_exec(conn, stmt, 2, params, &res)) {
+    case MG_QS_HARD:
+    case MG_QS_SOFT:
+        err = MG_ERR_UNAVAILABLE;
+        break;
+    case MG_QS_NONE:
+        err = MG_ERR_NOT_FOUND;
+        break;
+    case MG_QS_ROWS:
+        err = viewer_unit == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? MG_OK : MG_ERR_FORBIDDEN;
+        break;
+    }
+    PQclear(res);
+    return err;
+}
+
+enum mg_error mg_round_visible(struct mg_db_conn *conn, int64_t round_id, int64_t viewer_unit)
+{
+    return visible(conn, &stmt_round_visible, round_id, viewer_unit);
+}
+
+enum mg_error mg_series_visible(struct mg_db_conn *conn, int64_t series_id, int64_t viewer_unit)
+{
+    return visible(conn, &stmt_series_visible, series_id, viewer_unit);
+}
+
 cJSON *mg_round_get(struct mg_db_conn *conn, int64_t id, enum mg_error *err)
 {
     char idbuf[24];

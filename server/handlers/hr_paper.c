@@ -5,6 +5,7 @@
  * form's own functions (mg_score_answer_valid, mg_score_compute), stored
  * with channel 'paper' by mg_paper_store, linked to nobody, audited. */
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,7 @@ struct entry {
     const char *unit, *role; /* chosen and valid, or NULL */
     const cJSON *def;
     cJSON *def_owned;
+    struct mg_token form_token; /* the entry form's one-time token; "" before one is given */
 };
 
 static bool unit_known(PGresult *units, const char *code)
@@ -335,6 +337,8 @@ static enum MHD_Result entry_page(struct entry *e, unsigned int status, const cJ
                           "<input type=\"hidden\" name=\"csrf\" value=\"",
                       self, mg_lang_code(lang));
         mg_buf_html(&b, e->req->user.csrf.text);
+        mg_buf_puts(&b, "\">\n<input type=\"hidden\" name=\"form_token\" value=\"");
+        mg_buf_html(&b, e->form_token.text);
         mg_buf_puts(&b, "\">\n<input type=\"hidden\" name=\"unit\" value=\"");
         mg_buf_html(&b, e->unit);
         mg_buf_printf(&b, "\">\n<input type=\"hidden\" name=\"role\" value=\"%s\">\n",
@@ -416,8 +420,18 @@ static bool entry_load(struct entry *e, struct mg_request *req, struct mg_db_con
     return false;
 }
 
+/* A new one-time token for the entry form about to be shown (step two),
+ * bound to the round and this session. False when it could not be stored. */
+static bool entry_token(struct entry *e, struct mg_db_conn *conn)
+{
+    if (!e->unit || !e->role || !e->def || strcmp(e->round.mode, "pseudonymous") == 0 || !e->round.accepting)
+        return true;
+    return mg_paper_form_token(conn, e->round.id, &e->req->user.session, &e->form_token) == MG_OK;
+}
+
 static void entry_free(struct entry *e)
 {
+    sodium_memzero(&e->form_token, sizeof e->form_token);
     PQclear(e->units);
     cJSON_Delete(e->def_owned);
 }
@@ -433,6 +447,10 @@ enum MHD_Result mg_handle_hr_paper(struct mg_request *req)
         return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
     }
     bool answered = entry_load(&e, req, conn, &req->query, &ret);
+    if (!answered && !entry_token(&e, conn)) {
+        ret = mg_hr_notice(req, 503, e.lang, MSG_ERROR_TITLE, mg_t(e.lang, MSG_HR_UNAVAILABLE));
+        answered = true;
+    }
     mg_db_release(req->srv->db, conn);
     if (answered) {
         entry_free(&e);
@@ -479,6 +497,10 @@ enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req)
         ret = entry_page(&e, 400, NULL, NULL, NULL, mg_t(lang, !e.unit ? MSG_HRX_BAD_UNIT : MSG_HRX_BAD_ROLE));
         goto done;
     }
+    /* The form shown again after a problem keeps its unused token. */
+    const char *form_token = mg_form_get(&req->form, "form_token");
+    if (form_token && strlen(form_token) < sizeof e.form_token.text)
+        snprintf(e.form_token.text, sizeof e.form_token.text, "%s", form_token);
 
     /* As on the respondent's pages: every answer field must name an item
      * and hold a value the item accepts; otherwise nothing is stored. */
@@ -486,7 +508,8 @@ enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req)
     missing = cJSON_CreateArray();
     for (size_t i = 0; answers && i < req->form.n; i++) {
         const char *k = req->form.pairs[i].key;
-        if (strcmp(k, "csrf") == 0 || strcmp(k, "unit") == 0 || strcmp(k, "role") == 0)
+        if (strcmp(k, "csrf") == 0 || strcmp(k, "form_token") == 0 || strcmp(k, "unit") == 0 ||
+            strcmp(k, "role") == 0)
             continue;
         const cJSON *item = strncmp(k, "a.", 2) == 0 ? mg_score_item(e.def, k + 2) : NULL;
         if (!item) {
@@ -518,8 +541,8 @@ enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req)
     }
     scored = true;
     bool queued = false;
-    enum mg_error err = mg_paper_store(conn, e.round.id, e.unit, e.role, &sc, req->user.id, req->user.login, &queued,
-                                       msg, sizeof msg);
+    enum mg_error err = mg_paper_store(conn, e.round.id, e.unit, e.role, &sc, req->user.id, req->user.login,
+                                       form_token, &req->user.session, &queued, msg, sizeof msg);
     switch (err) {
     case MG_OK: {
         char location[200];
@@ -529,7 +552,26 @@ enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req)
         break;
     }
     case MG_ERR_CONFLICT:
-        ret = entry_page(&e, 409, NULL, NULL, NULL, mg_t(lang, MSG_HRX_PAPER_PSEUDO));
+        if (strcmp(msg, "stored") != 0) {
+            ret = entry_page(&e, 409, NULL, NULL, NULL, mg_t(lang, MSG_HRX_PAPER_PSEUDO));
+            break;
+        }
+        /* The same form posted again (a double click): stored once. The
+         * next questionnaire gets a form of its own. */
+        if (!entry_token(&e, conn)) {
+            ret = mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
+            break;
+        }
+        ret = entry_page(&e, 409, NULL, NULL, mg_t(lang, MSG_HRX_PAPER_ALREADY), NULL);
+        break;
+    case MG_ERR_CSRF:
+        /* A form this session was not given (or none): the answers are
+         * shown again on a new form, to be saved once. */
+        if (!entry_token(&e, conn)) {
+            ret = mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
+            break;
+        }
+        ret = entry_page(&e, 403, answers, NULL, NULL, mg_t(lang, MSG_HR_FORM_EXPIRED));
         break;
     case MG_ERR_ROUND_CLOSED:
         ret = entry_page(&e, 410, NULL, NULL, NULL, mg_t(lang, MSG_HRX_PAPER_CLOSED));

@@ -161,6 +161,16 @@ static enum MHD_Result start(struct mg_request *req, bool open_link)
     bool remember;
     enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
     const char *token = mg_params_get(&req->params, "token");
+    /* An invitation link may end in the language HR's register gives the
+     * person (/s/{token}/sv): the survey opens in it, ahead of the
+     * browser's, unless the respondent has chosen one themselves (the
+     * language links on every page change it). */
+    const char *register_lang = mg_params_get(&req->params, "lang");
+    if (register_lang) {
+        if (!mg_lang_parse(register_lang, &lang))
+            return mg_page_notice(req, 404, lang, mg_t(lang, MSG_BAD_LINK_TITLE), mg_t(lang, MSG_BAD_LINK_TEXT));
+        remember = !mg_page_lang_chosen(req);
+    }
     struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
     if (!conn)
         return mg_page_notice(req, 503, lang, mg_t(lang, MSG_ERROR_TITLE), mg_error_message(MG_ERR_UNAVAILABLE));
@@ -192,6 +202,12 @@ static enum MHD_Result start(struct mg_request *req, bool open_link)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, "/survey");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, session);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, marker);
+    /* The register's language, or ?lang=, remembered as the page's. */
+    char lang_cookie[96];
+    if (remember) {
+        mg_page_lang_cookie(req, lang, lang_cookie, sizeof lang_cookie);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, lang_cookie);
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     sodium_memzero(session, sizeof session);
     sodium_memzero(&cookie, sizeof cookie);

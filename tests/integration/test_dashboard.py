@@ -309,6 +309,75 @@ def test_unit_viewer_sees_only_their_subtree():
             assert not re.search(r"\d", re.sub(r"<[^>]+>", "", main)), main
 
 
+def round_routes():
+    """Every route of server/routes.c whose path names a round or a series:
+    (method, pattern, flags text)."""
+    text = open(os.path.join(mgtest.TOP, "server/routes.c"), encoding="utf-8").read()
+    out = []
+    for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)", \w+,\s*([^}]*)\}', text):
+        if re.search(r"/(rounds|series)/\{id\}", m.group(2)):
+            out.append((m.group(1), m.group(2), m.group(3)))
+    return out
+
+
+@test
+def test_unit_viewer_is_refused_every_route_of_a_round_outside_their_unit():
+    fx = ti.load_fixture()
+    ti.add_user("dora", "unit-viewer", "D1")
+    other = ti.insert_round("Bara IT-rundan", 3, mode="anonymous", root=fx["units"]["IT"], surveys=fx["surveys"])
+    series = int(mgtest.psql("INSERT INTO series (name, every_months, duration_days) VALUES ('Bara IT-serien', 12, 21) "
+                             "RETURNING id")[0][0])
+    ti.insert_round("Bara IT-serierunda", 3, series=series, seq=1, root=fx["units"]["IT"], surveys=fx["surveys"])
+    routes = round_routes()
+    # The table has them all: pages, API, exports, report, paper, management.
+    assert len(routes) >= 20 and any("/export" in p for _, p, _ in routes), routes
+    for _, pattern, flags in routes:
+        assert ("MG_ROUTE_SERIES" if "/series/" in pattern else "MG_ROUTE_ROUND") in flags, pattern
+    with Server() as s:
+        h, csrf = login(s, "dora")
+        api = ti.session(s, "dora")
+        for method, pattern, flags in routes:
+            is_series = "/series/" in pattern
+            path = pattern.replace("{id}", str(series if is_series else other)).replace("{code}", "IT")
+            if path.endswith("/export") or path.endswith("/microdata"):
+                path += "?format=json" if path.endswith("/export") else "?format=csv"
+            hdr = dict(api if path.startswith("/api/") else h)
+            body = None
+            if method != "GET":
+                hdr["X-CSRF-Token"] = csrf if path.startswith("/hr/") else hdr.get("X-CSRF-Token", "")
+                if "MG_ROUTE_MULTIPART" in flags:
+                    hdr["Content-Type"] = "multipart/form-data; boundary=XyZ"
+                    body = ('--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf +
+                            "\r\n--XyZ--\r\n")
+                elif "MG_ROUTE_FORM_BODY" in flags:
+                    hdr["Content-Type"] = "application/x-www-form-urlencoded"
+                    body = urllib.parse.urlencode({"csrf": csrf})
+                else:
+                    hdr["Content-Type"] = "application/json"
+                    body = "{}"
+            if path.startswith("/api/"):
+                # The API session's own CSRF token.
+                tok = ti.get(s, api, "/api/v1/session").get("csrf_token")
+                if method != "GET" and tok:
+                    hdr["X-CSRF-Token"] = tok
+            r = s.request(method, path, body=body, headers=hdr)
+            assert r.status == 403, (method, path, r.status, r.body[:300])
+            if path.startswith("/api/"):
+                assert r.header("Content-Type").startswith("application/json"), path
+                assert set(r.json()) == {"error"} and r.json()["error"]["code"], (path, r.body)
+            else:
+                assert r.header("Content-Type").startswith("text/html"), path
+                check_shell(r.text)
+            for leak in ("Bara IT", "anonym", "IT-enheten", '"k"', '"state"', '"mode"', '"series"'):
+                assert leak not in r.text, (method, path, leak, r.text[:300])
+        # The rounds list does not name them either, and a round of the
+        # viewer's own tree is still served.
+        text = page(s, h, "/hr")
+        assert "Bara IT" not in text
+        assert ti.get(s, api, f"/api/v1/rounds/{fx['rounds'][2]}/overview")["round"]["id"] == fx["rounds"][2]
+        assert ti.get(s, api, f"/api/v1/series/{fx['series']}/trend")["series"]["id"] == fx["series"]
+
+
 @test
 def test_trend_lists_the_rounds_of_the_series():
     fx = ti.load_fixture()

@@ -180,6 +180,11 @@ def answers_of(page):
     return out
 
 
+def token_of(page):
+    """The entry form's one-time token."""
+    return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+
+
 def post(s, h, csrf, rid, fields):
     body = urllib.parse.urlencode({"csrf": csrf, **fields})
     return s.request("POST", f"/hr/rounds/{rid}/paper?lang=en", body=body,
@@ -201,14 +206,14 @@ def test_paper_entry_is_validated_stored_on_paper_counted_and_audited():
         assert len(answers) > 10
         before = counts(page)
         assert before["paper"] == 0
-        base = {"unit": "REG", "role": "staff"}
+        base = {"unit": "REG", "role": "staff", "form_token": token_of(page)}
         # An answer the item does not accept, and a field that is no question.
         key = next(iter(answers))
         r = post(s, h, csrf, rid, {**base, **answers, key: "9"})
         assert r.status == 400 and "not one of its choices" in r.text
         r = post(s, h, csrf, rid, {**base, **answers, "a.no_such_item": "1"})
         assert r.status == 400 and "is not a question" in r.text
-        r = post(s, h, csrf, rid, {**answers, "unit": "NOPE", "role": "staff"})
+        r = post(s, h, csrf, rid, {**answers, "unit": "NOPE", "role": "staff", "form_token": base["form_token"]})
         assert r.status == 400
         # A missing answer: 422 with an error summary, the others kept.
         partial = dict(list(answers.items())[1:])
@@ -233,9 +238,50 @@ def test_paper_entry_is_validated_stored_on_paper_counted_and_audited():
         assert d == {"round": rid, "unit": "REG", "role": "staff"}, d
         # The managers' questionnaire for a department.
         page = paper_form(s, h, rid, unit="HSF", role="manager")
-        r = post(s, h, csrf, rid, {"unit": "HSF", "role": "manager", **answers_of(page)})
+        r = post(s, h, csrf, rid, {"unit": "HSF", "role": "manager", "form_token": token_of(page), **answers_of(page)})
         assert r.status == 303
         assert psql(f"SELECT count(*) FROM responses WHERE round_id = {rid} AND channel = 'paper'")[0][0] == "2"
+
+
+@test
+def test_paper_form_posted_twice_is_stored_once():
+    w = world()
+    with Server() as s:
+        h, csrf = login(s, "anna")
+        for rid, table in ((w["open"], "responses"), (w["anonymous"], "anonymous_queue")):
+            n = lambda: int(psql(f"SELECT count(*) FROM {table} WHERE round_id = {rid}")[0][0])  # noqa: E731
+            before = n()
+            page = paper_form(s, h, rid, lang="sv")
+            form = {"unit": "REG", "role": "staff", "form_token": token_of(page), **answers_of(page)}
+            # A double click without JavaScript: the same form twice.
+            first = post(s, h, csrf, rid, form)
+            assert first.status == 303, (first.status, first.body[:300])
+            again = s.request("POST", f"/hr/rounds/{rid}/paper?lang=sv", body=urllib.parse.urlencode(
+                {"csrf": csrf, **form}), headers={**h, "Content-Type": "application/x-www-form-urlencoded"})
+            assert again.status == 409, (again.status, again.body[:300])
+            assert '<html lang="sv">' in again.text and "redan sparad" in again.text
+            # The page offers a fresh form for the next questionnaire.
+            assert token_of(again.text) != form["form_token"]
+            assert n() == before + 1, (table, n(), before)
+            # A token this session was never given, or none, stores nothing
+            # and shows the answers again on a new form.
+            for bad in ("A" * 43, ""):
+                r = post(s, h, csrf, rid, {**form, "form_token": bad})
+                assert r.status == 403 and "checked" in r.text, (r.status, r.body[:300])
+                assert token_of(r.text) not in (bad, form["form_token"])
+            assert n() == before + 1
+        # Another session cannot use this session's form, nor a form of
+        # another round.
+        page = paper_form(s, h, w["open"])
+        form = {"unit": "REG", "role": "staff", "form_token": token_of(page), **answers_of(page)}
+        h2, csrf2 = login(s, "anna")
+        n0 = psql(f"SELECT count(*) FROM responses WHERE round_id = {w['open']}")[0][0]
+        assert post(s, h2, csrf2, w["open"], form).status == 403
+        assert post(s, h, csrf, w["anonymous"], form).status == 403
+        assert psql(f"SELECT count(*) FROM responses WHERE round_id = {w['open']}")[0][0] == n0
+        assert post(s, h, csrf, w["open"], form).status == 303
+        # The next test counts the anonymous round's queue from nothing.
+        psql(f"DELETE FROM anonymous_queue WHERE round_id = {w['anonymous']}")
 
 
 @test
@@ -244,7 +290,8 @@ def test_anonymous_paper_goes_through_the_queue_and_pseudonymous_is_refused():
     rid = w["anonymous"]
     with Server() as s:
         h, csrf = login(s, "anna")
-        answers = answers_of(paper_form(s, h, rid))
+        page = paper_form(s, h, rid)
+        answers = {**answers_of(page), "form_token": token_of(page)}
         r = post(s, h, csrf, rid, {"unit": "REG", "role": "staff", **answers})
         assert r.status == 303 and "saved=queued" in r.header("Location")
         assert psql(f"SELECT channel FROM anonymous_queue WHERE round_id = {rid}") == [["paper"]]

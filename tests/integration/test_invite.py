@@ -77,7 +77,8 @@ def links(csv_text):
 
 
 def token(link):
-    return link.rsplit("/s/", 1)[1]
+    """The token of a link (/s/TOKEN or /s/TOKEN/LANG)."""
+    return link.rsplit("/s/", 1)[1].split("/")[0]
 
 
 def token_hash(tok):
@@ -141,7 +142,10 @@ def test_invite_writes_links_and_stores_only_hashes():
     assert r.stderr.strip() == "5 invited (5 new, 0 changed unit or role), 0 answered already", r.stderr
     got = links(r.stdout)
     assert {addr: lang for addr, (_l, lang) in got.items()} == {p[0]: p[3] for p in PEOPLE.values()}
-    assert all(re.fullmatch(r"https://enkat\.region\.example/s/[A-Za-z0-9_-]{43}", link) for link, _ in got.values())
+    assert all(re.fullmatch(r"https://enkat\.region\.example/s/[A-Za-z0-9_-]{43}(/(sv|nb|nn|en))?", link) for link, _ in got.values())
+    # The register's language ends the link; a row without one has none.
+    assert got["bo@region.example"][0].endswith("/en") and got["anna.berg@region.example"][0].endswith("/sv")
+    assert got["chef.it@region.example"][0].count("/") == 4
     # The database: the hash of each link, the unit, role, survey and status.
     stored = invitations()
     by_hash = {row[0]: row[1:] for row in stored}
@@ -237,6 +241,38 @@ def test_bad_register_rows_are_reported_by_line_and_nothing_is_written():
     assert r.returncode == 1 and f"{bad}:8: the same employee id as on line 7" in r.stderr
     assert f"{bad}:5:" not in r.stderr, "remind does not look units up"
     assert psql("SELECT count(*) FROM invitations")[0][0] == "0"
+
+
+@test
+def test_the_registers_language_wins_over_the_browsers_until_the_person_chooses():
+    setup_region()
+    rid = round_of("pseudonymous", "--language", "en")
+    got = links(mognad("invite", "--round", rid, "--base-url", BASE, REGISTER).stdout)
+    link, lang = got["anna.berg@region.example"]
+    assert lang == "sv" and link == f"{BASE}/s/{token(link)}/sv", link
+    with Server() as s:
+        # Anna's register row says sv; her browser prefers English.
+        b = Browser(s, lang="en")
+        assert b.get(link[len(BASE):]).status == 303
+        for path in ("/survey", "/survey/page/1"):
+            r = b.get(path)
+            assert r.status == 200 and '<html lang="sv">' in r.text, (path, r.text[:200])
+        # Her own choice on the page's language links wins from then on.
+        assert '<html lang="en">' in b.get("/survey/page/1?lang=en").text
+        assert '<html lang="en">' in b.get("/survey").text
+        # Opening her link again keeps what she chose.
+        assert b.get(link[len(BASE):]).status == 303
+        assert '<html lang="en">' in b.get("/survey").text
+        # Without a language in the register, the browser's is used.
+        text = open(REGISTER, encoding="utf-8").read()
+        header, *rows = text.strip().splitlines()
+        plain = write("nolang.csv", "\r\n".join([header.rsplit(";", 1)[0]] + [r.rsplit(";", 1)[0] for r in rows]))
+        got = links(mognad("invite", "--round", rid, "--base-url", BASE, plain).stdout)
+        link = got["ola.nordmann@region.example"][0]
+        assert link == f"{BASE}/s/{token(link)}", link
+        b = Browser(s, lang="nb")
+        assert b.get(link[len(BASE):]).status == 303
+        assert '<html lang="nb">' in b.get("/survey").text
 
 
 @test
