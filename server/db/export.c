@@ -22,10 +22,14 @@
 #define PAGE "2000"
 
 MG_DB_STMT(stmt_md_snapshot, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+/* The round's unit and tree are those of the round's own tree
+ * (sql/008_round_tree.sql): the one a closed round closed with. */
 MG_DB_STMT(stmt_md_round,
-           "SELECT r.name, r.min_group_size, u.code FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
-           "WHERE r.id = $1::bigint");
-MG_DB_STMT(stmt_md_units, "SELECT id, code, name, parent_id FROM units ORDER BY nlevel(path), id");
+           "SELECT r.name, r.min_group_size, "
+           "(SELECT t.code FROM mg_round_tree(r.id) t WHERE t.id = r.root_unit_id) "
+           "FROM rounds r WHERE r.id = $1::bigint");
+MG_DB_STMT(stmt_md_units,
+           "SELECT id, code, name, parent_id FROM mg_round_tree($1::bigint) ORDER BY nlevel(path), id");
 /* Staff first: its items come first. */
 MG_DB_STMT(stmt_md_surveys,
            "SELECT rs.survey_id FROM round_surveys rs WHERE rs.round_id = $1::bigint ORDER BY rs.audience DESC");
@@ -332,11 +336,14 @@ static enum mg_qs fail(struct export_ctx *c, enum mg_error err, const char *msg,
     return qs < 0 && !c->begun ? qs : MG_QS_HARD;
 }
 
-/* Loads the units of the scope (the subtree of `top`, or all). */
-static enum mg_qs load_units(struct mg_db_conn *conn, struct export_ctx *c, const char *top, struct units *u)
+/* Loads the units of the scope (the subtree of `top`, or all) in the
+ * tree of round `round` (its decimal id). */
+static enum mg_qs load_units(struct mg_db_conn *conn, struct export_ctx *c, const char *round, const char *top,
+                             struct units *u)
 {
     PGresult *res = NULL;
-    enum mg_qs qs = mg_db_exec(conn, &stmt_md_units, 0, NULL, &res);
+    const char *params[] = {round};
+    enum mg_qs qs = mg_db_exec(conn, &stmt_md_units, 1, params, &res);
     if (qs < 0)
         return fail(c, MG_ERR_UNAVAILABLE, "the database is unavailable", qs);
     size_t n = (size_t)PQntuples(res), all_top = MG_PRIV_NONE;
@@ -495,7 +502,7 @@ static enum mg_qs export_tx(struct mg_db_conn *conn, void *arg)
     snprintf(root, sizeof root, "%s", PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
-    if ((qs = load_units(conn, c, c->unit_code ? c->unit_code : (*root ? root : NULL), &u)) < 0 ||
+    if ((qs = load_units(conn, c, round, c->unit_code ? c->unit_code : (*root ? root : NULL), &u)) < 0 ||
         qs == MG_QS_HARD)
         goto out;
 
