@@ -51,4 +51,9 @@ long mg_units_headcount(struct mg_db_conn *conn, const char *file, int64_t round
  * with PQclear), or NULL on a database failure. */
 struct pg_result *mg_units_list(struct mg_db_conn *conn);
 
+/* The same for the tree of round `round_id`: the tree it closed with when
+ * it is closed (sql/008_round_tree.sql), else the live tree (also for
+ * `round_id` 0 or an unknown round). */
+struct pg_result *mg_units_list_round(struct mg_db_conn *conn, int64_t round_id);
+
 #endif

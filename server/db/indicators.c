@@ -30,7 +30,10 @@ MG_DB_STMT(stmt_round,
            "(SELECT p.id FROM rounds p WHERE p.series_id = r.series_id AND p.seq < r.seq "
            " ORDER BY p.seq DESC LIMIT 1) "
            "FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id WHERE r.id = $1::bigint");
-MG_DB_STMT(stmt_units, "SELECT id, code, name, parent_id FROM units ORDER BY nlevel(path), id");
+/* A round's own tree (sql/009_round_tree.sql): the one it closed with, or
+ * the live tree while it is scheduled or open; $1 NULL: the live tree. */
+MG_DB_STMT(stmt_units,
+           "SELECT id, code, name, parent_id FROM mg_round_tree($1::bigint) ORDER BY nlevel(path), id");
 /* Staff first: its areas and levels come first. */
 MG_DB_STMT(stmt_surveys,
            "SELECT rs.survey_id, rs.audience FROM round_surveys rs "
@@ -131,10 +134,17 @@ static void tree_free(struct tree *t)
     memset(t, 0, sizeof *t);
 }
 
-static enum mg_qs tree_load(struct mg_db_conn *conn, struct tree *t)
+/* Loads the tree round `round_id`'s figures are decided on: the tree it
+ * closed with when it is closed, else the live tree (also for
+ * `round_id` 0). Figures of two rounds are only ever put side by side
+ * through the unit's code (round_retree), never through one shared tree. */
+static enum mg_qs tree_load(struct mg_db_conn *conn, int64_t round_id, struct tree *t)
 {
     PGresult *res = NULL;
-    enum mg_qs qs = mg_db_exec(conn, &stmt_units, 0, NULL, &res);
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)round_id);
+    const char *params[] = {round_id > 0 ? ids : NULL};
+    enum mg_qs qs = mg_db_exec(conn, &stmt_units, 1, params, &res);
     if (qs < 0)
         return qs;
     size_t n = (size_t)PQntuples(res);
@@ -813,6 +823,99 @@ fail:
     return qs < 0 ? qs : MG_QS_HARD;
 }
 
+/* ---- a round beside another, each on its own tree ---------------------------- */
+
+struct code_idx {
+    const char *code;
+    size_t i;
+};
+
+static int cmp_code_idx(const void *a, const void *b)
+{
+    return strcmp(((const struct code_idx *)a)->code, ((const struct code_idx *)b)->code);
+}
+
+/* Re-indexes round `r`, loaded and decided on its own tree `from`, onto
+ * tree `to` by unit code, so that it can stand beside a round read on `to`
+ * (the change since the previous round). Every unit keeps the sums and
+ * the statuses decided on `from`: nothing is decided again on another
+ * tree, so a unit that moved since shows what was released for it then. A
+ * unit of `to` that `from` lacks had nobody in that round: empty, so a
+ * comparison with it is null. Returns -1 when out of memory, with `r`
+ * freed. */
+static int round_retree(struct round *r, const struct tree *from, const struct tree *to)
+{
+    size_t n = to->n ? to->n : 1, nm = r->nm, nfrom = from->n ? from->n : 1;
+    struct code_idx *idx = calloc(nfrom, sizeof *idx);
+    struct msum *atom = calloc(n * 2 * nm, sizeof *atom), *sub = calloc(n * 2 * nm, sizeof *sub);
+    int64_t *pop = calloc(n * 2, sizeof *pop), *sub_pop = calloc(n * 2, sizeof *sub_pop);
+    bool *pop_known = calloc(n * 2, sizeof *pop_known), *sub_known = calloc(n * 2, sizeof *sub_known);
+    enum mg_priv_status *st = calloc(nm * n * 6, sizeof *st);
+
+    if (!idx || !atom || !sub || !pop || !sub_pop || !pop_known || !sub_known || !st) {
+        free(idx);
+        free(atom);
+        free(sub);
+        free(pop);
+        free(sub_pop);
+        free(pop_known);
+        free(sub_known);
+        free(st);
+        round_free(r);
+        return -1;
+    }
+    for (size_t i = 0; i < from->n; i++)
+        idx[i] = (struct code_idx){from->code[i], i};
+    qsort(idx, from->n, sizeof *idx, cmp_code_idx);
+    for (size_t u = 0; u < to->n; u++) {
+        struct code_idx key = {to->code[u], 0};
+        const struct code_idx *f = from->n ? bsearch(&key, idx, from->n, sizeof key, cmp_code_idx) : NULL;
+        for (size_t m = 0; m < nm; m++)
+            for (size_t x = 0; x < 6; x++)
+                st[(m * n + u) * 6 + x] = f ? r->st[(m * nfrom + f->i) * 6 + x] : MG_PRIV_EMPTY;
+        if (!f)
+            continue;
+        memcpy(&atom[u * 2 * nm], &r->atom[f->i * 2 * nm], 2 * nm * sizeof *atom);
+        memcpy(&sub[u * 2 * nm], &r->sub[f->i * 2 * nm], 2 * nm * sizeof *sub);
+        for (size_t x = 0; x < 2; x++) {
+            pop[u * 2 + x] = r->pop[f->i * 2 + x];
+            sub_pop[u * 2 + x] = r->sub_pop[f->i * 2 + x];
+            pop_known[u * 2 + x] = r->pop_known[f->i * 2 + x];
+            sub_known[u * 2 + x] = r->sub_known[f->i * 2 + x];
+        }
+    }
+    free(idx);
+    free(r->atom);
+    free(r->sub);
+    free(r->pop);
+    free(r->sub_pop);
+    free(r->pop_known);
+    free(r->sub_known);
+    free(r->st);
+    r->atom = atom;
+    r->sub = sub;
+    r->pop = pop;
+    r->sub_pop = sub_pop;
+    r->pop_known = pop_known;
+    r->sub_known = sub_known;
+    r->st = st;
+    return 0;
+}
+
+/* Loads round `id` on its own tree and re-indexes it onto `t`. */
+static enum mg_qs round_load_beside(struct mg_db_conn *conn, const struct tree *t, int64_t id, struct round *r)
+{
+    struct tree own = {0};
+    enum mg_qs qs = tree_load(conn, id, &own);
+    if (qs < 0)
+        return qs;
+    qs = round_load(conn, &own, id, r);
+    if (qs == MG_QS_ROWS && round_retree(r, &own, t) != 0)
+        qs = MG_QS_HARD;
+    tree_free(&own);
+    return qs;
+}
+
 /* ---- cells ------------------------------------------------------------------- */
 
 /* The sums of measure `m` over a cell. */
@@ -1257,7 +1360,7 @@ static enum mg_qs build_round(struct mg_db_conn *conn, struct ctx *c, const stru
         return MG_QS_HARD;
     }
     if (r.previous) {
-        if ((qs = round_load(conn, t, r.previous, &prev)) < 0) {
+        if ((qs = round_load_beside(conn, t, r.previous, &prev)) < 0) {
             round_free(&r);
             return db_fail(c, qs);
         }
@@ -1378,33 +1481,66 @@ static enum mg_qs build_trend(struct mg_db_conn *conn, struct ctx *c, const stru
             if (t->parent[u] == MG_PRIV_NONE)
                 unit = u;
     }
-    cJSON_AddStringToObject(body, "unit", unit == MG_PRIV_NONE ? "" : t->code[unit]);
+    const char *code = unit == MG_PRIV_NONE ? "" : t->code[unit];
+    cJSON_AddStringToObject(body, "unit", code);
     cJSON_AddStringToObject(body, "role", role_name(c->q->role));
     cJSON *list = cJSON_AddArrayToObject(body, "rounds");
+    /* Each round on its own tree (`ctree`), the one before it re-indexed
+     * onto that tree by code for the change. */
     struct round prev, cur;
+    struct tree ptree = {0}, ctree = {0};
     bool has_prev = false;
     for (int row = 0; row < PQntuples(res) && unit != MG_PRIV_NONE; row++) {
         struct paired pd;
-        if ((qs = round_load(conn, t, count(res, row, 0), &cur)) != MG_QS_ROWS)
+        int64_t rid = count(res, row, 0);
+        if ((qs = tree_load(conn, rid, &ctree)) < 0)
             break;
-        if ((qs = paired_load(conn, t, &cur, has_prev ? &prev : NULL, &pd)) < 0) {
+        if ((qs = round_load(conn, &ctree, rid, &cur)) != MG_QS_ROWS) {
+            tree_free(&ctree);
+            break;
+        }
+        if (has_prev && round_retree(&prev, &ptree, &ctree) != 0) {
+            has_prev = false;
             round_free(&cur);
+            tree_free(&ctree);
+            qs = MG_QS_HARD;
             break;
+        }
+        if ((qs = paired_load(conn, &ctree, &cur, has_prev ? &prev : NULL, &pd)) < 0) {
+            round_free(&cur);
+            tree_free(&ctree);
+            break;
+        }
+        /* The unit in this round's tree: absent (null) when the round's
+         * tree lacks its code or, for a unit-viewer, has it outside their
+         * unit. */
+        size_t u = tree_find_code(&ctree, code);
+        if (u != MG_PRIV_NONE && c->q->viewer_unit > 0) {
+            size_t v = tree_find(&ctree, c->q->viewer_unit);
+            if (v == MG_PRIV_NONE || !tree_below(&ctree, u, v))
+                u = MG_PRIV_NONE;
         }
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToObject(o, "round", round_header(&cur));
-        cJSON *cell = cell_json(t, &cur, has_prev ? &prev : NULL, &pd, unit, MG_PRIV_SUBTREE, c->q->role);
-        cJSON_AddItemToObject(o, "indicators", cell);
+        if (u == MG_PRIV_NONE)
+            cJSON_AddNullToObject(o, "indicators");
+        else
+            cJSON_AddItemToObject(o, "indicators", cell_json(&ctree, &cur, has_prev ? &prev : NULL, &pd, u,
+                                                             MG_PRIV_SUBTREE, c->q->role));
         cJSON_AddItemToArray(list, o);
         paired_free(&pd);
         if (has_prev)
             round_free(&prev);
+        tree_free(&ptree);
         prev = cur;
+        ptree = ctree;
+        memset(&ctree, 0, sizeof ctree);
         has_prev = true;
         qs = MG_QS_ROWS;
     }
     if (has_prev)
         round_free(&prev);
+    tree_free(&ptree);
     PQclear(res);
     if (qs < 0) {
         cJSON_Delete(body);
@@ -1460,7 +1596,10 @@ static enum mg_qs run_tx(struct mg_db_conn *conn, void *arg)
     c->err = MG_OK;
     if ((qs = mg_db_exec(conn, &stmt_snapshot, 0, NULL, NULL)) < 0)
         return db_fail(c, qs);
-    if ((qs = tree_load(conn, &t)) < 0)
+    /* A round is read on its own tree (the one it closed with); a series'
+     * trend finds its unit in the live tree and reads each round on its
+     * own (build_trend). */
+    if ((qs = tree_load(conn, c->what == W_TREND ? 0 : c->id, &t)) < 0)
         return db_fail(c, qs);
     switch (c->what) {
     case W_ROUND:
@@ -1503,7 +1642,8 @@ enum mg_qs mg_indicators_groups_load(struct mg_db_conn *conn, int64_t round_id, 
     enum mg_qs qs;
 
     memset(g, 0, sizeof *g);
-    if ((qs = tree_load(conn, &t)) < 0 || qs == MG_QS_HARD)
+    /* The round's own tree: the one a closed round closed with. */
+    if ((qs = tree_load(conn, round_id, &t)) < 0 || qs == MG_QS_HARD)
         return qs;
     if ((qs = round_load_what(conn, &t, round_id, &r, L_COUNTS)) != MG_QS_ROWS) {
         tree_free(&t);

@@ -40,11 +40,15 @@ MG_DB_STMT(stmt_unit_move,
            "ELSE np.new || subpath(t.path, nlevel(u.old)) END, "
            "parent_id = CASE WHEN t.id = u.id THEN (SELECT id FROM p) ELSE t.parent_id END "
            "FROM u, np WHERE t.path <@ u.old");
+/* The tree of round $1 (sql/009_round_tree.sql: the one a closed round
+ * closed with; NULL: the live tree), ordered by the names (and codes) of
+ * each unit's ancestors from the top, built down the tree. */
 MG_DB_STMT(stmt_units_tree,
-           "SELECT u.code, u.name, COALESCE(p.code, ''), nlevel(u.path) FROM units u "
-           "LEFT JOIN units p ON p.id = u.parent_id "
-           "ORDER BY (SELECT array_agg(a.name || chr(1) || a.code ORDER BY nlevel(a.path)) "
-           "FROM units a WHERE a.path @> u.path)");
+           "WITH RECURSIVE t AS (SELECT * FROM mg_round_tree($1::bigint)), "
+           "k AS (SELECT id, ARRAY[name || chr(1) || code] AS k FROM t WHERE parent_id IS NULL "
+           "UNION ALL SELECT c.id, k.k || (c.name || chr(1) || c.code) FROM t c JOIN k ON c.parent_id = k.id) "
+           "SELECT u.code, u.name, COALESCE(p.code, ''), nlevel(u.path) FROM t u "
+           "LEFT JOIN t p ON p.id = u.parent_id JOIN k ON k.id = u.id ORDER BY k.k");
 MG_DB_STMT(stmt_headcount_round,
            "SELECT u.path::text FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
            "WHERE r.id = $1::bigint FOR UPDATE OF r");
@@ -593,10 +597,18 @@ long mg_units_headcount(struct mg_db_conn *conn, const char *file, int64_t round
     return c.set;
 }
 
-struct pg_result *mg_units_list(struct mg_db_conn *conn)
+struct pg_result *mg_units_list_round(struct mg_db_conn *conn, int64_t round_id)
 {
     PGresult *res = NULL;
-    if (mg_db_exec(conn, &stmt_units_tree, 0, NULL, &res) < 0)
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)round_id);
+    const char *params[] = {round_id > 0 ? id : NULL};
+    if (mg_db_exec(conn, &stmt_units_tree, 1, params, &res) < 0)
         return NULL;
     return res;
+}
+
+struct pg_result *mg_units_list(struct mg_db_conn *conn)
+{
+    return mg_units_list_round(conn, 0);
 }

@@ -663,7 +663,7 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     round = mg_hr_round_get(req, &conn, id, &err);
     if (!conn)
         return page_error(req, err);
-    if (round && !(tree = mg_units_list(conn)))
+    if (round && !(tree = mg_units_list_round(conn, id)))
         err = MG_ERR_UNAVAILABLE;
     /* Whether this user may see the round at all: the dispatcher checked
      * (MG_ROUTE_ROUND, mg_round_visible). */
@@ -993,7 +993,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     round = mg_hr_round_get(req, &conn, id, &err);
     if (!conn)
         return page_error(req, err);
-    if (round && !(tree = mg_units_list(conn)))
+    if (round && !(tree = mg_units_list_round(conn, id)))
         err = MG_ERR_UNAVAILABLE;
     if (err == MG_OK) {
         struct mg_ind_query q = {code, role, 1, viewer};
@@ -1469,6 +1469,14 @@ enum MHD_Result mg_handle_hr_trend(struct mg_request *req)
         const cJSON *index = get(cell, "index"), *resp = get(cell, "responded");
         const cJSON *change = get(cell, "change"), *paired = get(cell, "paired");
         int64_t rid = (int64_t)num(r, "id");
+        if (!cJSON_IsObject(cell)) {
+            /* The unit is not in this round's tree (created after it
+             * closed, or then outside the viewer's unit): nothing to show. */
+            mg_buf_printf(&p.b, "<tr data-round=\"%lld\"><th scope=\"row\">", (long long)rid);
+            mg_buf_html(&p.b, cJSON_GetStringValue(get(r, "name")));
+            mg_buf_printf(&p.b, "</th><td colspan=\"7\">%s</td></tr>\n", mg_t(p.lang, MSG_HR_NOT_AVAILABLE));
+            continue;
+        }
         mg_buf_printf(&p.b, "<tr data-round=\"%lld\"><th scope=\"row\"><a href=\"/hr/rounds/%lld/units/", (long long)rid,
                       (long long)rid);
         mg_buf_html(&p.b, ucode ? ucode : "");
