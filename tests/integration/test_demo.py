@@ -206,7 +206,7 @@ def run_sh(checkout):
                 break
     finally:
         os.killpg(p.pid, signal.SIGINT)
-        p.wait(60)
+        p.wait(180)
     return "\n".join(lines)
 
 

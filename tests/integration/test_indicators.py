@@ -133,7 +133,7 @@ def load_fixture():
     rounds = {}
     for seq in (1, 2):
         rounds[seq] = insert_round(f"Mätning {2026 + seq}", FX["k"], series=series, seq=seq,
-                                   root=units["REG"], surveys=surveys)
+                                   root=units["REG"], surveys=surveys, state="open")
         for code, role, n in FX["invited"][str(seq)]:
             invite(rounds[seq], units[code], role, surveys[role], n, f"r{seq}-{code}-{role}-")
     scores = {(s["round"], s["person"]): s for s in EXP["scores"]}
@@ -146,6 +146,9 @@ def load_fixture():
         ids = psql("\n".join(stmts))
         assert len(ids) == len(mine)
         aggregate([rid for (rid,) in ids])
+    # Closed together once both exist (a scheduler closing in on a series
+    # whose only round is closed would make the next one itself).
+    psql(f"UPDATE rounds SET state = 'closed' WHERE series_id = {series}")
     return {"units": units, "surveys": surveys, "series": series, "rounds": rounds}
 
 
@@ -635,8 +638,7 @@ def series_world(k, prev, cur, state="closed"):
     rnd = random.Random(7)
     rounds, score = [], {}
     for seq, who in ((1, prev), (2, cur)):
-        rid = insert_round(f"S{seq}", k, series=series, seq=seq, root=ids["ORG"], surveys=surveys,
-                           state="closed" if seq == 1 else state)
+        rid = insert_round(f"S{seq}", k, series=series, seq=seq, root=ids["ORG"], surveys=surveys, state="open")
         rounds.append(rid)
         stmts = []
         for code, people in who.items():
@@ -646,6 +648,9 @@ def series_world(k, prev, cur, state="closed"):
                 stmts.append(response_sql(rid, surveys["staff"], ids[code], "staff", person,
                                           {"index": x, "level": "foundation", "areas": {}, "items": {}}))
         aggregate([r for (r,) in psql("\n".join(stmts))])
+    psql(f"UPDATE rounds SET state = 'closed' WHERE id = {rounds[0]}")
+    if state == "closed":
+        psql(f"UPDATE rounds SET state = 'closed' WHERE id = {rounds[1]}")
     return series, rounds, score
 
 
