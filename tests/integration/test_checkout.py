@@ -148,7 +148,7 @@ def test_make_run_and_make_test_from_a_private_directory():
         try:
             second.wait_serving()
             assert data_dir(second.text()) == cluster, second.text()
-            assert "admin account" not in second.text(), second.text()
+            assert 'admin account "admin", password ' not in second.text(), second.text()
             assert get(second.port, "/hr/login")[0] == 200
         finally:
             second.stop()

@@ -18,6 +18,7 @@ FX = json.load(open(os.path.join(FIXTURES, "fixture.json"), encoding="utf-8"))
 EXP = json.load(open(os.path.join(FIXTURES, "expected.json"), encoding="utf-8"))
 PASSWORD = "correct horse battery"
 EPS = 1e-6
+TMP_DIR = __import__("tempfile").mkdtemp(prefix="mognad-ind-")
 ROLES = ("staff", "manager", "all")
 
 
@@ -740,6 +741,55 @@ def test_an_open_round_shows_counts_and_no_figure_until_it_closes():
     assert r.returncode == 1 and "cannot be reopened" in r.stderr, r.stderr
 
 
+def microdata_groups(rid, codes, parent, truth, cells):
+    """The atom sets of the microdata file's row groups, checked against
+    the file: every row where the placement puts it, every group whole."""
+    import csv as csv_
+    path = os.path.join(TMP_DIR, f"md-{rid}.csv")
+    r = mognad("export", "--round", str(rid), "--format", "csv", "--microdata", "--out", path)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv_.DictReader(open(path, encoding="utf-8-sig", newline="")))
+    code_of = {"staff": "1", "manager": "2", "all": ""}
+
+    def shown(code, kind, role):
+        c = cells.get((code, kind, role))
+        return c is not None and c["count"] is not None and c["count"] > 0
+
+    placed = {}
+    for u in codes:
+        kids = any(parent[c] == u for c in codes)
+        for r_ in ("staff", "manager"):
+            spot = None
+            for role in (r_, "all"):
+                x = u
+                while x is not None and spot is None:
+                    if x == u and kids and shown(x, "alone", role):
+                        spot = (x, "1", code_of[role])
+                    elif shown(x, "subtree", role):
+                        spot = (x, "1" if x == u and not kids else "2", code_of[role])
+                    x = parent[x]
+                if spot:
+                    break
+            if spot:
+                placed.setdefault(spot, []).append((u, r_))
+    in_file = {}
+    for row in rows:
+        key = (row["unit"], row["unit_scope"], row["role"])
+        n, total = in_file.get(key, (0, 0.0))
+        in_file[key] = (n + 1, total + (float(row["index"]) if row["index"] else 0.0))
+    vecs = []
+    for key, atoms in placed.items():
+        n = sum(truth[a]["n"] for a in atoms)
+        if n == 0:
+            continue
+        assert key in in_file and in_file[key][0] == n, (key, n, in_file.get(key))
+        assert abs(in_file[key][1] - sum(truth[a]["sum"] for a in atoms)) < 0.01 * n, key
+        vecs.append([1 if (c, r_) in atoms else 0 for c in codes for r_ in ("staff", "manager")])
+    assert sum(v[0] for v in in_file.values()) == sum(len(x) for x in [rows])
+    assert set(in_file) <= {k_ for k_, atoms in placed.items()}, set(in_file) - set(placed)
+    return vecs
+
+
 @test
 def test_attack_nothing_hidden_can_be_derived_from_what_the_api_shows():
     for seed in range(6):
@@ -783,9 +833,16 @@ def test_attack_nothing_hidden_can_be_derived_from_what_the_api_shows():
                 if n:
                     assert abs(shown["index"][1] * n - total) < 1e-6
                 vis_index.append(vec)
+        # The research microdata of the same round: each (unit, scope, role)
+        # group of rows is known with its count and index sum, so its set of
+        # atoms joins what the attacker holds. Where the rows go follows
+        # from the counts shown (mg_privacy_microdata_place), checked here.
+        groups = microdata_groups(rid, codes, parent, truth, cells)
+        vis_count += groups
+        vis_index += groups
         # The attack: every cell, every atom and every difference of two
         # cells that holds a protected group must be out of reach of the
-        # shown cells, for the counts and for the index sums alike.
+        # shown cells and the microdata, for the counts and the index sums.
         candidates = [atoms_of(c, kd, r, codes, parent) for (c, kd, r) in cells]
         dim = 2 * len(codes)
         targets = []

@@ -131,7 +131,7 @@ static void test_interval_chart_draws_a_zero_line_for_differences(void **state)
     mg_svg_interval_chart(&b, "g", "t", "d", rows, 1, -50, 50, &st);
     char *s = mg_buf_steal(&b);
     assert_non_null(strstr(s, "stroke=\"#000000\" stroke-width=\"1.5\""));
-    assert_non_null(strstr(s, ">-5.0</text>"));
+    assert_non_null(strstr(s, ">\xe2\x88\x92" "5.0</text>")); /* U+2212 in every language */
     free(s);
 }
 
