@@ -12,8 +12,19 @@
 
 struct mg_db_conn;
 
-/* Roles, ordered so that a higher value may do what a lower one may. */
-enum mg_role { MG_ROLE_NONE = 0, MG_ROLE_UNIT_VIEWER, MG_ROLE_ANALYST, MG_ROLE_ADMIN };
+/* Roles, ordered so that a higher value may do what a lower one may.
+ * The registrar is off that ladder: it types in paper questionnaires and
+ * may do nothing else, in particular see no figure and no count (the
+ * separation of duties in docs/privacy.md). Its value is below
+ * MG_ROLE_NONE so that no `role >= X` test of the ladder ever lets it
+ * through; routes admit it only by MG_ROUTE_PAPER (mg_router.h). */
+enum mg_role {
+    MG_ROLE_REGISTRAR = -1,
+    MG_ROLE_NONE = 0,
+    MG_ROLE_UNIT_VIEWER,
+    MG_ROLE_ANALYST,
+    MG_ROLE_ADMIN
+};
 
 #define MG_AUTH_MIN_PASSWORD 12
 #define MG_AUTH_MAX_PASSWORD 1024

@@ -69,6 +69,7 @@ enum MHD_Result mg_handle_hr_export(struct mg_request *req);
 enum MHD_Result mg_handle_hr_microdata(struct mg_request *req);
 enum MHD_Result mg_handle_hr_report(struct mg_request *req);
 enum MHD_Result mg_handle_hr_blank(struct mg_request *req);
+enum MHD_Result mg_handle_hr_paper_rounds(struct mg_request *req);
 enum MHD_Result mg_handle_hr_paper(struct mg_request *req);
 enum MHD_Result mg_handle_hr_paper_post(struct mg_request *req);
 

@@ -28,6 +28,16 @@ struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, 
  * primary: "not found" from the replica. Releases `conn` in that case. */
 bool mg_hr_ask_primary(struct mg_request *req, struct mg_db_conn *conn, enum mg_error err);
 
+struct mg_user;
+
+/* The user's first page: /hr/paper for the registrar, /hr for the rest. */
+const char *mg_hr_home(const struct mg_user *user);
+
+/* The user bar of every dashboard page of a logged-in user: the way home,
+ * management and the audit log for the roles that may use them, who is
+ * logged in and the logout button. Appended to `h`. */
+void mg_hr_userbar(struct mg_buf *h, const struct mg_request *req, enum mg_lang lang);
+
 /* Opens a dashboard page in `b`: the shell with the user bar, the
  * dashboard's stylesheet or `stylesheet` when not NULL. `self` is the
  * page's address with its query (for the language links). */
@@ -42,9 +52,10 @@ enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum m
  * drill-down: indicators as CSV, CSV for Swedish/Norwegian Excel, Excel
  * and JSON for `role` ("all", "staff", "manager") in `lang`; with `admin`
  * also the research microdata (k: the round's minimum group size); with
- * `overview` also the links to the annual report and paper entry. */
+ * `blank` (the round's staff and manager survey ids, 0 for none) also the
+ * annual report and the blank paper questionnaires. */
 void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
-                          bool admin, bool overview, bool closed, int k);
+                          bool admin, const int64_t *blank, bool closed, int k);
 
 /* A round's mode and state as texts of the dashboard. */
 enum mg_msg mg_hr_mode_msg(const char *mode);

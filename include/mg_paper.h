@@ -1,9 +1,11 @@
-/* mg_paper.h: the paper channel: what an analyst needs to type in a
+/* mg_paper.h: the paper channel: what a registrar needs to type in a
  * filled-in paper questionnaire, and storing it with channel 'paper'.
+ * Nothing here counts responses: the registrar sees no count of any kind,
+ * so typed-in answers cannot be steered by the figures (docs/privacy.md).
  *
  * A paper response is stored exactly like a web submission of the same
  * round (open rounds directly, anonymous rounds through anonymous_queue),
- * never with a pseudonym, an invitation or the analyst who typed it in.
+ * never with a pseudonym, an invitation or the registrar who typed it in.
  * Pseudonymous rounds take no paper responses: each of their responses
  * belongs to one invitation. */
 #ifndef MG_PAPER_H
@@ -36,12 +38,10 @@ enum mg_error mg_paper_round(struct mg_db_conn *conn, int64_t round_id, struct m
  * depth (1 for the top). NULL on a database error; PQclear it. */
 PGresult *mg_paper_units(struct mg_db_conn *conn, int64_t round_id);
 
-/* Responses stored in the round, of them on paper, and anonymous ones
- * still waiting in the queue (of them on paper). */
-struct mg_paper_counts {
-    long long responses, paper, queued, queued_paper;
-};
-enum mg_error mg_paper_counts(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_counts *out);
+/* The rounds that take paper responses now (open, before their closing
+ * time, not pseudonymous), closing soonest first: id, name, mode,
+ * closes_at. NULL on a database error; PQclear it. */
+PGresult *mg_paper_open_rounds(struct mg_db_conn *conn);
 
 /* A new one-time token for a paper entry form of round `round_id`, shown
  * in HR session `session` (mg_user.session): stored as its hash, bound to

@@ -34,6 +34,12 @@ enum {
      * handler runs. Every route naming a round or series carries one. */
     MG_ROUTE_ROUND = 1 << 9,
     MG_ROUTE_SERIES = 1 << 10,
+    /* The registrar's routes (paper entry): a logged-in registrar may call
+     * it. Alone, only the registrar may; with MG_ROUTE_VIEWER, _ANALYST or
+     * _ADMIN, that role and above may too. The registrar may call no route
+     * without this flag (the role is off the viewer < analyst < admin
+     * ladder, mg_auth.h). */
+    MG_ROUTE_PAPER = 1 << 11,
 };
 
 /* Set by `mognad serve` from MOGNAD_TEST_ROUTES=1; off in production. */

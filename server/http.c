@@ -231,7 +231,9 @@ static enum mg_error sso_session(struct mg_request *req, struct mg_db_conn *conn
     return err;
 }
 
-/* The role a route needs, from its flags. */
+/* The lowest role of the viewer < analyst < admin ladder a route admits,
+ * from its flags; MG_ROLE_REGISTRAR for a registrar-only route
+ * (MG_ROUTE_PAPER alone); MG_ROLE_NONE when it needs no HR user. */
 static enum mg_role route_role(unsigned int flags)
 {
     if (flags & MG_ROUTE_ADMIN)
@@ -240,7 +242,19 @@ static enum mg_role route_role(unsigned int flags)
         return MG_ROLE_ANALYST;
     if (flags & MG_ROUTE_VIEWER)
         return MG_ROLE_UNIT_VIEWER;
+    if (flags & MG_ROUTE_PAPER)
+        return MG_ROLE_REGISTRAR;
     return MG_ROLE_NONE;
+}
+
+/* Whether `role` may call a route with `flags`: the registrar only routes
+ * flagged MG_ROUTE_PAPER, everyone else the ladder's test. */
+static bool route_admits(unsigned int flags, enum mg_role role)
+{
+    if (role == MG_ROLE_REGISTRAR)
+        return (flags & MG_ROUTE_PAPER) != 0;
+    enum mg_role need = route_role(flags);
+    return need != MG_ROLE_REGISTRAR && need != MG_ROLE_NONE && role >= need;
 }
 
 /* Session, role and CSRF checks for routes that need an HR user. Returns
@@ -272,7 +286,13 @@ static bool check_session(struct mg_request *req, enum MHD_Result *ret)
         return true;
     }
     req->has_user = true;
-    if (req->user.role < need) {
+    if (!route_admits(req->route->flags, req->user.role)) {
+        /* A registrar's way into the dashboard (a bookmark, single
+         * sign-on) leads to the paper entry it may do. */
+        if (req->user.role == MG_ROLE_REGISTRAR && strcmp(req->route->pattern, "/hr") == 0) {
+            *ret = mg_reply_redirect(req, "/hr/paper");
+            return true;
+        }
         *ret = mg_reply_error(req, MG_ERR_FORBIDDEN, NULL, NULL);
         return true;
     }

@@ -24,8 +24,8 @@ const struct mg_route mg_routes[] = {
 
     /* HR session */
     {"POST", "/api/v1/session", mg_handle_session_create, MG_ROUTE_JSON_BODY},
-    {"GET", "/api/v1/session", mg_handle_session_get, MG_ROUTE_VIEWER},
-    {"DELETE", "/api/v1/session", mg_handle_session_delete, MG_ROUTE_VIEWER},
+    {"GET", "/api/v1/session", mg_handle_session_get, MG_ROUTE_VIEWER | MG_ROUTE_PAPER},
+    {"DELETE", "/api/v1/session", mg_handle_session_delete, MG_ROUTE_VIEWER | MG_ROUTE_PAPER},
 
     /* Rounds and series */
     {"GET", "/api/v1/rounds", mg_handle_rounds_list, MG_ROUTE_ANALYST},
@@ -47,7 +47,7 @@ const struct mg_route mg_routes[] = {
      * Without a session they redirect to /hr/login (server/http.c). */
     {"GET", "/hr/login", mg_handle_hr_login_form, MG_ROUTE_HTML},
     {"POST", "/hr/login", mg_handle_hr_login, MG_ROUTE_HTML | MG_ROUTE_FORM_BODY},
-    {"POST", "/hr/logout", mg_handle_hr_logout, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_FORM_BODY},
+    {"POST", "/hr/logout", mg_handle_hr_logout, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_PAPER | MG_ROUTE_FORM_BODY},
     {"GET", "/hr", mg_handle_hr_rounds, MG_ROUTE_HTML | MG_ROUTE_VIEWER},
     {"GET", "/hr/rounds/{id}", mg_handle_hr_round, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_ROUND},
     {"GET", "/hr/rounds/{id}/units/{code}", mg_handle_hr_unit, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_ROUND},
@@ -70,12 +70,19 @@ const struct mg_route mg_routes[] = {
     {"GET", "/hr/audit", mg_handle_hr_audit, MG_ROUTE_HTML | MG_ROUTE_ADMIN},
 
     /* ---- exports, annual report and paper channel (dashboard) ---- */
+    /* Paper entry is the registrar's alone (MG_ROUTE_PAPER without a role
+     * of the ladder): a role that sees no figure and no count types the
+     * questionnaires in, so typed-in answers cannot be checked against
+     * figures by the one who typed them (docs/privacy.md, "Paper"). */
     {"GET", "/hr/rounds/{id}/export", mg_handle_hr_export, MG_ROUTE_HTML | MG_ROUTE_VIEWER | MG_ROUTE_ROUND},
     {"GET", "/hr/rounds/{id}/microdata", mg_handle_hr_microdata, MG_ROUTE_HTML | MG_ROUTE_ADMIN | MG_ROUTE_ROUND},
     {"GET", "/hr/rounds/{id}/report", mg_handle_hr_report, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_ROUND},
-    {"GET", "/hr/rounds/{id}/paper", mg_handle_hr_paper, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_ROUND},
-    {"POST", "/hr/rounds/{id}/paper", mg_handle_hr_paper_post, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_FORM_BODY | MG_ROUTE_ROUND},
-    {"GET", "/hr/surveys/{id}/paper", mg_handle_hr_blank, MG_ROUTE_HTML | MG_ROUTE_ANALYST},
+    {"GET", "/hr/paper", mg_handle_hr_paper_rounds, MG_ROUTE_HTML | MG_ROUTE_PAPER},
+    {"GET", "/hr/rounds/{id}/paper", mg_handle_hr_paper, MG_ROUTE_HTML | MG_ROUTE_PAPER | MG_ROUTE_ROUND},
+    {"POST", "/hr/rounds/{id}/paper", mg_handle_hr_paper_post, MG_ROUTE_HTML | MG_ROUTE_PAPER | MG_ROUTE_FORM_BODY | MG_ROUTE_ROUND},
+    /* A blank questionnaire shows no figure: analysts print them, the
+     * registrar may too. */
+    {"GET", "/hr/surveys/{id}/paper", mg_handle_hr_blank, MG_ROUTE_HTML | MG_ROUTE_ANALYST | MG_ROUTE_PAPER},
 
     /* Test-only: answered only when MOGNAD_TEST_ROUTES=1 (see serve.c). */
     {"POST", "/api/v1/_test/echo/{name}", mg_handle_test_echo,

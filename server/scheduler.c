@@ -83,7 +83,9 @@ MG_DB_STMT(stmt_retention_responses,
 
 /* Anonymous responses move from the queue in shuffled batches: while the
  * round is open only once a batch is large (so a batch never narrows down
- * whose it is), everything once it has closed. */
+ * whose it is), everything once it has closed. Only web responses count
+ * towards a large batch (mg_flush_anonymous, sql/010_registrar.sql): paper
+ * entries typed in by HR go out with the next batch that qualifies. */
 MG_DB_STMT(stmt_flush_anonymous_due,
            "SELECT q.round_id, mg_flush_anonymous(q.round_id, CASE WHEN r.state = 'open' "
            "THEN greatest(r.min_group_size, 10) ELSE 1 END) "

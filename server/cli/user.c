@@ -12,15 +12,16 @@
 #include "mg_db.h"
 
 const char mg_cli_user_usage[] =
-    "Usage: mognad user add --role admin|analyst|unit-viewer [--unit CODE] LOGIN\n"
+    "Usage: mognad user add --role admin|analyst|unit-viewer|registrar [--unit CODE] LOGIN\n"
     "       mognad user passwd LOGIN\n"
     "       mognad user disable LOGIN | enable LOGIN\n"
     "       mognad user list [--json]\n\n"
     "HR accounts. The password (at least 12 characters) is read from the terminal\n"
     "without echo, twice, or as one line from standard input when that is not a\n"
     "terminal. Passwords are stored as argon2id hashes. A unit-viewer sees the\n"
-    "results of their unit's subtree only. passwd and disable end the user's\n"
-    "sessions.\n";
+    "results of their unit's subtree only. A registrar types in paper\n"
+    "questionnaires of open rounds and sees no figure and no count; analysts\n"
+    "and admins cannot type them in. passwd and disable end the user's sessions.\n";
 
 /* Reads a password into `buf` without echo; -1 on end of input. */
 static int read_password(const char *prompt, char *buf, size_t len)
@@ -105,7 +106,7 @@ int mg_cli_user(int argc, char **argv)
     if ((role || unit) && strcmp(sub, "add") != 0)
         return mg_cli_usage_error("user", "only 'add' takes --role and --unit");
     if (strcmp(sub, "add") == 0 && !role)
-        return mg_cli_usage_error("user", "'add' needs --role admin, analyst or unit-viewer");
+        return mg_cli_usage_error("user", "'add' needs --role admin, analyst, unit-viewer or registrar");
 
     db = mg_db_open(getenv("DATABASE_URL"), 1);
     if (!db || !(conn = mg_db_acquire(db))) {
@@ -115,7 +116,7 @@ int mg_cli_user(int argc, char **argv)
     enum mg_error err = MG_OK;
     if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) {
         if (strcmp(sub, "add") == 0 && mg_role_parse(role) == MG_ROLE_NONE) {
-            fprintf(stderr, "mognad user: role: must be admin, analyst or unit-viewer\n");
+            fprintf(stderr, "mognad user: role: must be admin, analyst, unit-viewer or registrar\n");
             goto cleanup;
         }
         if (get_new_password(pw, sizeof pw) != 0)

@@ -87,6 +87,8 @@ enum mg_role mg_role_parse(const char *s)
         return MG_ROLE_ANALYST;
     if (strcmp(s, "unit-viewer") == 0)
         return MG_ROLE_UNIT_VIEWER;
+    if (strcmp(s, "registrar") == 0)
+        return MG_ROLE_REGISTRAR;
     return MG_ROLE_NONE;
 }
 
@@ -96,6 +98,7 @@ const char *mg_role_name(enum mg_role role)
     case MG_ROLE_ADMIN: return "admin";
     case MG_ROLE_ANALYST: return "analyst";
     case MG_ROLE_UNIT_VIEWER: return "unit-viewer";
+    case MG_ROLE_REGISTRAR: return "registrar";
     case MG_ROLE_NONE: break;
     }
     return "none";
@@ -410,7 +413,7 @@ enum mg_error mg_auth_user_add(struct mg_db_conn *conn, const char *login, enum 
         return MG_ERR_INVALID_INPUT;
     }
     if (role == MG_ROLE_NONE) {
-        snprintf(msg, msglen, "role: must be admin, analyst or unit-viewer");
+        snprintf(msg, msglen, "role: must be admin, analyst, unit-viewer or registrar");
         return MG_ERR_INVALID_INPUT;
     }
     if ((role == MG_ROLE_UNIT_VIEWER) != (unit_code != NULL)) {

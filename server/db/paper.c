@@ -1,5 +1,7 @@
-/* paper.c: the paper channel's queries: the round, its units and counts,
- * and storing a typed-in paper response (see mg_paper.h). */
+/* paper.c: the paper channel's queries: the rounds that take paper, a
+ * round and its units, and storing a typed-in paper response (see
+ * mg_paper.h). Nothing here counts responses: the registrar who types
+ * them in sees no count. */
 #include "mg_paper.h"
 
 #include <cjson/cJSON.h>
@@ -24,11 +26,10 @@ MG_DB_STMT(stmt_paper_units,
            "FROM rounds r LEFT JOIN units root ON root.id = r.root_unit_id "
            "JOIN units u ON root.id IS NULL OR u.path <@ root.path "
            "WHERE r.id = $1::bigint ORDER BY u.path");
-MG_DB_STMT(stmt_paper_counts,
-           "SELECT COALESCE((SELECT sum(n) FROM agg_responses WHERE round_id = $1::bigint), 0), "
-           "COALESCE((SELECT sum(paper) FROM agg_responses WHERE round_id = $1::bigint), 0), "
-           "(SELECT count(*) FROM anonymous_queue WHERE round_id = $1::bigint), "
-           "(SELECT count(*) FROM anonymous_queue WHERE round_id = $1::bigint AND channel = 'paper')");
+MG_DB_STMT(stmt_paper_open_rounds,
+           "SELECT r.id, r.name, r.mode, r.closes_at FROM rounds r "
+           "WHERE r.state = 'open' AND r.closes_at > $1::timestamptz AND r.mode <> 'pseudonymous' "
+           "ORDER BY r.closes_at, r.id");
 MG_DB_STMT(stmt_paper_lock,
            "SELECT mode, state = 'open' AND closes_at > $2::timestamptz FROM rounds WHERE id = $1::bigint "
            "FOR SHARE");
@@ -121,23 +122,15 @@ PGresult *mg_paper_units(struct mg_db_conn *conn, int64_t round_id)
     return res;
 }
 
-enum mg_error mg_paper_counts(struct mg_db_conn *conn, int64_t round_id, struct mg_paper_counts *out)
+PGresult *mg_paper_open_rounds(struct mg_db_conn *conn)
 {
-    char id[24];
+    char now[40];
     PGresult *res = NULL;
-    memset(out, 0, sizeof *out);
-    snprintf(id, sizeof id, "%lld", (long long)round_id);
-    const char *p[] = {id};
-    if (mg_db_exec(conn, &stmt_paper_counts, 1, p, &res) != MG_QS_ROWS) {
-        PQclear(res);
-        return MG_ERR_UNAVAILABLE;
-    }
-    out->responses = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    out->paper = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    out->queued = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    out->queued_paper = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-    PQclear(res);
-    return MG_OK;
+    mg_clock_now(now, sizeof now);
+    const char *p[] = {now};
+    if (mg_db_exec(conn, &stmt_paper_open_rounds, 1, p, &res) < 0)
+        return NULL;
+    return res;
 }
 
 struct store_ctx {

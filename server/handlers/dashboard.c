@@ -18,6 +18,7 @@
 #include "mg_db.h"
 #include "mg_handlers.h"
 #include "mg_hr.h"
+#include "mg_paper.h"
 #include "mg_http.h"
 #include "mg_i18n.h"
 #include "mg_indicators.h"
@@ -205,24 +206,7 @@ static void page_open(struct page *p, const char *title, const char *self)
     struct mg_buf h = {0};
     struct mg_page_opts o = {"/static/css/dashboard.css", NULL, true, true};
     if (p->req->has_user) {
-        char who[200];
-        snprintf(who, sizeof who, mg_t(p->lang, MSG_HR_LOGGED_IN_AS), p->req->user.login);
-        mg_buf_puts(&h, "<div class=\"userbar\"><a href=\"/hr\">");
-        mg_buf_html(&h, mg_t(p->lang, MSG_HR_BACK_TO_ROUNDS));
-        mg_buf_puts(&h, "</a>");
-        /* Round management and the audit log (handlers/hr_manage.c, hr_audit.c). */
-        if (p->req->user.role >= MG_ROLE_ANALYST)
-            mg_buf_printf(&h, "<a href=\"/hr/manage\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_MANAGE));
-        if (p->req->user.role >= MG_ROLE_ADMIN)
-            mg_buf_printf(&h, "<a href=\"/hr/audit\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_AUDIT));
-        mg_buf_puts(&h, "<span>");
-        mg_buf_html(&h, who);
-        mg_buf_puts(&h, "</span><form method=\"post\" action=\"/hr/logout\">"
-                        "<input type=\"hidden\" name=\"csrf\" value=\"");
-        mg_buf_html(&h, p->req->user.csrf.text);
-        mg_buf_puts(&h, "\"><button type=\"submit\">");
-        mg_buf_html(&h, mg_t(p->lang, MSG_HR_LOGOUT));
-        mg_buf_puts(&h, "</button></form></div>");
+        mg_hr_userbar(&h, p->req, p->lang);
         o.header_html = h.data;
     }
     mg_page_open_with(&p->b, p->lang, title, self, &o);
@@ -420,7 +404,7 @@ enum MHD_Result mg_handle_hr_login(struct mg_request *req)
              secure);
     snprintf(clear, sizeof clear, LOGIN_COOKIE "=; Path=/hr; HttpOnly; SameSite=Strict; Max-Age=0%s", secure);
     const char *cookies[] = {session, clear, NULL};
-    enum MHD_Result ret = redirect_with_cookies(req, "/hr", cookies);
+    enum MHD_Result ret = redirect_with_cookies(req, mg_hr_home(&user), cookies);
     sodium_memzero(&token, sizeof token);
     sodium_memzero(session, sizeof session);
     sodium_memzero(&user.csrf, sizeof user.csrf);
@@ -675,6 +659,10 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     page_begin(&p, req);
     if (err == MG_OK && !(labels = mg_dashboard_labels(conn, id, mg_lang_code(p.lang))))
         err = MG_ERR_UNAVAILABLE;
+    /* The round's surveys, for the blank paper questionnaires. */
+    struct mg_paper_round paper = {0};
+    if (err == MG_OK && req->user.role >= MG_ROLE_ANALYST && mg_paper_round(conn, id, &paper) != MG_OK)
+        err = MG_ERR_UNAVAILABLE;
     mg_db_release(req->srv->db, conn);
     if (err != MG_OK) {
         cJSON_Delete(round);
@@ -788,8 +776,9 @@ enum MHD_Result mg_handle_hr_round(struct mg_request *req)
     bool closed = strcmp(cJSON_GetStringValue(get(get(body, "round"), "state")) ?: "", "closed") == 0;
     if (!closed)
         mg_buf_printf(&p.b, "<p class=\"note\" id=\"round-open-note\">%s</p>\n", mg_t(p.lang, MSG_HR_LEGEND_OPEN));
+    int64_t blank[2] = {paper.staff_survey, paper.manager_survey};
     mg_hr_download_links(&p.b, p.lang, id, NULL, role_code(role), req->user.role >= MG_ROLE_ADMIN,
-                         req->user.role >= MG_ROLE_ANALYST, closed, k);
+                         req->user.role >= MG_ROLE_ANALYST ? blank : NULL, closed, k);
     if (cJSON_IsNumber(get(get(body, "round"), "series")))
         mg_buf_printf(&p.b, "<p><a href=\"/hr/series/%lld/trend?role=%s\">%s</a></p>\n",
                       (long long)num(get(body, "round"), "series"), role_code(role), mg_t(p.lang, MSG_HR_TREND));
@@ -1065,7 +1054,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     char base[200];
     snprintf(base, sizeof base, "/hr/rounds/%lld/units/%s", (long long)id, code);
     role_form(&p, base, role, NULL);
-    mg_hr_download_links(&p.b, p.lang, id, code, rc, req->user.role >= MG_ROLE_ADMIN, false,
+    mg_hr_download_links(&p.b, p.lang, id, code, rc, req->user.role >= MG_ROLE_ADMIN, NULL,
                          strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(round, "state")) ?: "",
                                 "closed") == 0,
                          k);

@@ -33,24 +33,42 @@ struct cJSON *mg_hr_round_get(struct mg_request *req, struct mg_db_conn **conn, 
     return mg_round_get(*conn, id, err);
 }
 
+const char *mg_hr_home(const struct mg_user *user)
+{
+    return user->role == MG_ROLE_REGISTRAR ? "/hr/paper" : "/hr";
+}
+
+void mg_hr_userbar(struct mg_buf *h, const struct mg_request *req, enum mg_lang lang)
+{
+    char who[200];
+    enum mg_role role = req->user.role;
+    snprintf(who, sizeof who, mg_t(lang, MSG_HR_LOGGED_IN_AS), req->user.login);
+    /* The registrar's one page is the list of rounds to type into. */
+    mg_buf_printf(h, "<div class=\"userbar\"><a href=\"%s\">", mg_hr_home(&req->user));
+    mg_buf_html(h, mg_t(lang, role == MG_ROLE_REGISTRAR ? MSG_HRX_PAPER_ROUNDS : MSG_HR_BACK_TO_ROUNDS));
+    mg_buf_puts(h, "</a>");
+    /* Round management and the audit log (handlers/hr_manage.c, hr_audit.c). */
+    if (role >= MG_ROLE_ANALYST)
+        mg_buf_printf(h, "<a href=\"/hr/manage\">%s</a>", mg_t(lang, MSG_HRM_NAV_MANAGE));
+    if (role >= MG_ROLE_ADMIN)
+        mg_buf_printf(h, "<a href=\"/hr/audit\">%s</a>", mg_t(lang, MSG_HRM_NAV_AUDIT));
+    mg_buf_puts(h, "<span>");
+    mg_buf_html(h, who);
+    mg_buf_puts(h, "</span><form method=\"post\" action=\"/hr/logout\">"
+                   "<input type=\"hidden\" name=\"csrf\" value=\"");
+    mg_buf_html(h, req->user.csrf.text);
+    mg_buf_puts(h, "\"><button type=\"submit\">");
+    mg_buf_html(h, mg_t(lang, MSG_HR_LOGOUT));
+    mg_buf_puts(h, "</button></form></div>");
+}
+
 void mg_hr_page_open(struct mg_buf *b, struct mg_request *req, enum mg_lang lang, const char *title,
                      const char *self, const char *stylesheet)
 {
     struct mg_buf h = {0};
     struct mg_page_opts o = {stylesheet ? stylesheet : "/static/css/dashboard.css", NULL, true, true};
     if (req->has_user) {
-        char who[200];
-        snprintf(who, sizeof who, mg_t(lang, MSG_HR_LOGGED_IN_AS), req->user.login);
-        mg_buf_puts(&h, "<div class=\"userbar\"><a href=\"/hr\">");
-        mg_buf_html(&h, mg_t(lang, MSG_HR_BACK_TO_ROUNDS));
-        mg_buf_puts(&h, "</a><span>");
-        mg_buf_html(&h, who);
-        mg_buf_puts(&h, "</span><form method=\"post\" action=\"/hr/logout\">"
-                        "<input type=\"hidden\" name=\"csrf\" value=\"");
-        mg_buf_html(&h, req->user.csrf.text);
-        mg_buf_puts(&h, "\"><button type=\"submit\">");
-        mg_buf_html(&h, mg_t(lang, MSG_HR_LOGOUT));
-        mg_buf_puts(&h, "</button></form></div>");
+        mg_hr_userbar(&h, req, lang);
         o.header_html = h.data;
     }
     mg_page_open_with(b, lang, title, self, &o);
@@ -68,8 +86,9 @@ enum MHD_Result mg_hr_notice(struct mg_request *req, unsigned int status, enum m
     mg_buf_html(&b, mg_t(lang, title));
     mg_buf_puts(&b, "</h1>\n<p>");
     mg_buf_html(&b, text);
-    mg_buf_puts(&b, "</p>\n<p><a href=\"/hr\">");
-    mg_buf_html(&b, mg_t(lang, MSG_HR_BACK_TO_ROUNDS));
+    bool registrar = req->has_user && req->user.role == MG_ROLE_REGISTRAR;
+    mg_buf_printf(&b, "</p>\n<p><a href=\"%s\">", registrar ? "/hr/paper" : "/hr");
+    mg_buf_html(&b, mg_t(lang, registrar ? MSG_HRX_PAPER_ROUNDS : MSG_HR_BACK_TO_ROUNDS));
     mg_buf_puts(&b, "</a></p>\n");
     mg_page_close(&b, lang);
     return mg_page_reply(req, status, &b, lang, false, NULL);
@@ -83,7 +102,7 @@ static void put_link(struct mg_buf *b, const char *href_fmt_done, enum mg_lang l
 }
 
 void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, const char *unit, const char *role,
-                          bool admin, bool overview, bool closed, int k)
+                          bool admin, const int64_t *blank, bool closed, int k)
 {
     static const struct {
         const char *format;
@@ -131,13 +150,24 @@ void mg_hr_download_links(struct mg_buf *b, enum mg_lang lang, int64_t round, co
         }
         mg_buf_puts(b, "</ul>\n");
     }
-    if (overview) {
+    if (blank) {
         mg_buf_printf(b, "<h3>%s</h3>\n<ul class=\"download-list\">\n", mg_t(lang, MSG_HRX_MORE));
         snprintf(href, sizeof href, "/hr/rounds/%lld/report?lang=%s", (long long)round, lc);
         mg_buf_printf(b, "<li><a href=\"%s\" id=\"report-link\">%s</a></li>\n", href, mg_t(lang, MSG_HRX_REPORT_LINK));
-        snprintf(href, sizeof href, "/hr/rounds/%lld/paper?lang=%s", (long long)round, lc);
-        mg_buf_printf(b, "<li><a href=\"%s\" id=\"paper-link\">%s</a></li>\n", href, mg_t(lang, MSG_HRX_PAPER_LINK));
-        mg_buf_puts(b, "</ul>\n");
+        /* Analysts print the blank questionnaires; a registrar, who sees
+         * no figures, types the filled-in ones in (docs/privacy.md). */
+        for (int i = 0; i < 2; i++) {
+            const char *who = i == 0 ? "staff" : "manager";
+            if (!blank[i])
+                continue;
+            snprintf(s, sizeof s, mg_t(lang, MSG_HRX_BLANK_LINK),
+                     mg_t(lang, i == 0 ? MSG_HR_ROLE_STAFF : MSG_HR_ROLE_MANAGER));
+            mg_buf_printf(b, "<li><a href=\"/hr/surveys/%lld/paper?lang=%s\" data-blank=\"%s\">", (long long)blank[i],
+                          lc, who);
+            mg_buf_html(b, s);
+            mg_buf_puts(b, "</a></li>\n");
+        }
+        mg_buf_printf(b, "</ul>\n<p id=\"paper-note\">%s</p>\n", mg_t(lang, MSG_HRX_PAPER_REGISTRAR));
     }
     mg_buf_puts(b, "</section>\n");
     mg_buf_free(&u);

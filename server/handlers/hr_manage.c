@@ -44,20 +44,7 @@ void mg_hrm_page_open(struct mg_hrm_page *p, const char *title, const char *self
     struct mg_page_opts o = {"/static/css/dashboard.css", NULL, true, true};
     struct mg_request *req = p->req;
     if (req->has_user) {
-        char who[200];
-        snprintf(who, sizeof who, mg_t(p->lang, MSG_HR_LOGGED_IN_AS), req->user.login);
-        mg_buf_puts(&h, "<div class=\"userbar\"><a href=\"/hr\">");
-        mg_buf_html(&h, mg_t(p->lang, MSG_HR_BACK_TO_ROUNDS));
-        mg_buf_puts(&h, "</a>");
-        if (req->user.role >= MG_ROLE_ANALYST)
-            mg_buf_printf(&h, "<a href=\"/hr/manage\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_MANAGE));
-        if (req->user.role >= MG_ROLE_ADMIN)
-            mg_buf_printf(&h, "<a href=\"/hr/audit\">%s</a>", mg_t(p->lang, MSG_HRM_NAV_AUDIT));
-        mg_buf_puts(&h, "<span>");
-        mg_buf_html(&h, who);
-        mg_buf_puts(&h, "</span><form method=\"post\" action=\"/hr/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
-        mg_buf_html(&h, req->user.csrf.text);
-        mg_buf_printf(&h, "\"><button type=\"submit\">%s</button></form></div>", mg_t(p->lang, MSG_HR_LOGOUT));
+        mg_hr_userbar(&h, req, p->lang);
         o.header_html = h.data;
     }
     mg_page_open_with(&p->b, p->lang, title, self, &o);

@@ -1,9 +1,15 @@
 /* hr_paper.c: the paper channel. A blank questionnaire to print per survey
- * and language (GET /hr/surveys/{id}/paper), and the page where an analyst
- * types in one filled-in paper questionnaire at a time
+ * and language (GET /hr/surveys/{id}/paper), the registrar's list of rounds
+ * that take paper (GET /hr/paper), and the page where the registrar types
+ * in one filled-in paper questionnaire at a time
  * (GET|POST /hr/rounds/{id}/paper): answers checked with the respondent
  * form's own functions (mg_score_answer_valid, mg_score_compute), stored
- * with channel 'paper' by mg_paper_store, linked to nobody, audited. */
+ * with channel 'paper' by mg_paper_store, linked to nobody, audited.
+ *
+ * Separation of duties (docs/privacy.md, "Paper"): the registrar sees no
+ * figure and no count of any round, and these pages show none, not even
+ * how many paper responses were typed in, so whoever types answers in
+ * cannot watch what they do to a unit's figures. */
 #include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -175,6 +181,50 @@ enum MHD_Result mg_handle_hr_blank(struct mg_request *req)
     return mg_page_reply(req, 200, &b, lang, remember, NULL);
 }
 
+/* ---- the registrar's rounds ------------------------------------------- */
+
+/* The rounds that take paper now, each linking to its entry page: name,
+ * mode and closing date, and nothing that counts anything. */
+enum MHD_Result mg_handle_hr_paper_rounds(struct mg_request *req)
+{
+    bool remember;
+    enum mg_lang lang = mg_page_lang(req, MG_LANG_SV, &remember);
+    struct mg_db_conn *conn = mg_db_acquire(req->srv->db);
+    if (!conn)
+        return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
+    PGresult *rounds = mg_paper_open_rounds(conn);
+    mg_db_release(req->srv->db, conn);
+    if (!rounds)
+        return mg_hr_notice(req, 503, lang, MSG_ERROR_TITLE, mg_t(lang, MSG_HR_UNAVAILABLE));
+
+    struct mg_buf b = {0};
+    const char *lc = mg_lang_code(lang);
+    mg_hr_page_open(&b, req, lang, mg_t(lang, MSG_HRX_PAPER_ROUNDS), "/hr/paper", NULL);
+    mg_buf_printf(&b, "<h1>%s</h1>\n<p class=\"lead\">%s</p>\n", mg_t(lang, MSG_HRX_PAPER_ROUNDS),
+                  mg_t(lang, MSG_HRX_PAPER_ROUNDS_INTRO));
+    if (PQntuples(rounds) == 0) {
+        mg_buf_printf(&b, "<p id=\"paper-none\">%s</p>\n", mg_t(lang, MSG_HRX_PAPER_NONE));
+    } else {
+        mg_buf_printf(&b, "<table class=\"rounds\" id=\"paper-rounds\">\n<caption>%s</caption>\n<thead><tr>"
+                          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                          "</tr></thead>\n<tbody>\n",
+                      mg_t(lang, MSG_HRX_PAPER_ROUNDS), mg_t(lang, MSG_HR_NAME), mg_t(lang, MSG_HR_MODE),
+                      mg_t(lang, MSG_HR_CLOSES));
+        for (int i = 0; i < PQntuples(rounds); i++) {
+            mg_buf_printf(&b, "<tr data-round=\"%s\"><th scope=\"row\"><a href=\"/hr/rounds/%s/paper?lang=%s\">",
+                          PQgetvalue(rounds, i, 0), PQgetvalue(rounds, i, 0), lc);
+            mg_buf_html(&b, PQgetvalue(rounds, i, 1));
+            mg_buf_printf(&b, "</a></th><td>%s</td><td>", mg_t(lang, mg_hr_mode_msg(PQgetvalue(rounds, i, 2))));
+            mg_hr_put_date(&b, PQgetvalue(rounds, i, 3));
+            mg_buf_puts(&b, "</td></tr>\n");
+        }
+        mg_buf_puts(&b, "</tbody>\n</table>\n");
+    }
+    PQclear(rounds);
+    mg_page_close(&b, lang);
+    return mg_page_reply(req, 200, &b, lang, remember, NULL);
+}
+
 /* ---- data entry --------------------------------------------------------- */
 
 static void radio(struct mg_buf *b, const char *item, const char *value, const char *label, bool checked)
@@ -193,7 +243,6 @@ struct entry {
     enum mg_lang lang;
     bool remember;
     struct mg_paper_round round;
-    struct mg_paper_counts counts;
     PGresult *units;
     const char *unit, *role; /* chosen and valid, or NULL */
     const cJSON *def;
@@ -228,7 +277,7 @@ static int64_t survey_for(const struct mg_paper_round *r, const char *role)
     return 0;
 }
 
-/* Renders the entry page: counts, blank questionnaires, then either the
+/* Renders the entry page: blank questionnaires, then either the
  * choice of unit and role or the questionnaire of the one chosen.
  * `answers` refills the form; `missing` lists unanswered required items;
  * `notice` (a status message) and `problem` (an error) are optional. */
@@ -241,12 +290,11 @@ static enum MHD_Result entry_page(struct entry *e, unsigned int status, const cJ
     snprintf(self, sizeof self, "/hr/rounds/%lld/paper", (long long)e->round.id);
     snprintf(title, sizeof title, "%s – %s", mg_t(lang, MSG_HRX_PAPER_TITLE), e->round.name);
     mg_hr_page_open(&b, e->req, lang, title, self, NULL);
-    mg_buf_printf(&b, "<nav class=\"breadcrumbs\" aria-label=\"%s\"><ol><li><a href=\"/hr\">%s</a></li>"
-                      "<li><a href=\"/hr/rounds/%lld\">",
-                  mg_t(lang, MSG_HR_BREADCRUMBS), mg_t(lang, MSG_HR_BACK_TO_ROUNDS), (long long)e->round.id);
+    mg_buf_printf(&b, "<nav class=\"breadcrumbs\" aria-label=\"%s\"><ol><li><a href=\"/hr/paper\">%s</a></li>"
+                      "<li><a href=\"%s\" aria-current=\"page\">",
+                  mg_t(lang, MSG_HR_BREADCRUMBS), mg_t(lang, MSG_HRX_PAPER_ROUNDS), self);
     mg_buf_html(&b, e->round.name);
-    mg_buf_printf(&b, "</a></li><li><a href=\"%s\" aria-current=\"page\">%s</a></li></ol></nav>\n", self,
-                  mg_t(lang, MSG_HRX_PAPER_TITLE));
+    mg_buf_puts(&b, "</a></li></ol></nav>\n");
     if (problem) {
         mg_buf_printf(&b, "<div class=\"error-summary\" role=\"alert\" id=\"error-summary\"><h2>%s</h2><p>",
                       mg_t(lang, MSG_ERROR_SUMMARY));
@@ -274,16 +322,6 @@ static enum MHD_Result entry_page(struct entry *e, unsigned int status, const cJ
         mg_buf_html(&b, notice);
         mg_buf_puts(&b, "</p>\n");
     }
-
-    /* Counts. */
-    mg_buf_printf(&b, "<h2>%s</h2>\n<dl class=\"counts\">\n<dt>%s</dt><dd id=\"count-all\">%lld</dd>\n"
-                      "<dt>%s</dt><dd id=\"count-paper\">%lld</dd>\n",
-                  mg_t(lang, MSG_HRX_COUNTS), mg_t(lang, MSG_HRX_COUNT_ALL), e->counts.responses,
-                  mg_t(lang, MSG_HRX_COUNT_PAPER), e->counts.paper);
-    if (strcmp(e->round.mode, "anonymous") == 0)
-        mg_buf_printf(&b, "<dt>%s</dt><dd id=\"count-queued\">%lld</dd>\n", mg_t(lang, MSG_HRX_COUNT_QUEUED),
-                      e->counts.queued);
-    mg_buf_puts(&b, "</dl>\n");
 
     /* Blank questionnaires to print. */
     mg_buf_puts(&b, "<ul class=\"download-list\">\n");
@@ -388,7 +426,7 @@ static enum MHD_Result entry_page(struct entry *e, unsigned int status, const cJ
     return mg_page_reply(e->req, status, &b, lang, e->remember, NULL);
 }
 
-/* Loads the round, its units and counts, and the chosen unit and role
+/* Loads the round, its units, and the chosen unit and role
  * (from the query or the form) with the role's survey. Returns true when
  * it answered already (`ret`). */
 static bool entry_load(struct entry *e, struct mg_request *req, struct mg_db_conn *conn, const struct mg_form *in,
@@ -399,8 +437,6 @@ static bool entry_load(struct entry *e, struct mg_request *req, struct mg_db_con
     e->lang = mg_page_lang(req, MG_LANG_SV, &e->remember);
     int64_t id = mg_params_id(&req->params, "id");
     enum mg_error err = id ? mg_paper_round(conn, id, &e->round) : MG_ERR_NOT_FOUND;
-    if (err == MG_OK && mg_paper_counts(conn, id, &e->counts) != MG_OK)
-        err = MG_ERR_UNAVAILABLE;
     if (err == MG_OK && !(e->units = mg_paper_units(conn, id)))
         err = MG_ERR_UNAVAILABLE;
     if (err != MG_OK) {

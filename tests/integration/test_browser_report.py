@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, TOP, Server, reset_db, run, test  # noqa: E402
+from mgtest import BIN, TOP, Server, psql, reset_db, run, test  # noqa: E402
 
 UNITS = os.path.join(TOP, "server/scripts/demo/units.csv")
 PASSWORD = "correct horse battery"
@@ -33,18 +33,22 @@ def test_report_downloads_and_paper_in_chromium():
     oid = out.split()[-1]
     mognad("round", "open", oid)
     mognad("user", "add", "--role", "analyst", "anna", input=PASSWORD + "\n")
+    mognad("user", "add", "--role", "registrar", "rita", input=PASSWORD + "\n")
     admins = [n for _c, n, p in csv.reader(open(UNITS, encoding="utf-8"), delimiter=";") if p == "REG"]
     # MOGNAD_REPORT_PDFS keeps the printed reports for a look.
     pdfs = os.environ.get("MOGNAD_REPORT_PDFS") or tempfile.mkdtemp()
     os.makedirs(pdfs, exist_ok=True)
     with Server() as s:
         r = subprocess.run(["node", os.path.join(TOP, "tests/browser/report.mjs"), f"http://127.0.0.1:{s.port}",
-                            "anna", PASSWORD, f"{rid},{closed}", oid, "|".join(admins), pdfs],
+                            "anna", PASSWORD, f"{rid},{closed}", oid, "|".join(admins), pdfs, "rita"],
                            capture_output=True, text=True, timeout=600)
         if r.returncode != 0 or os.environ.get("MG_VERBOSE"):
             print(r.stdout, r.stderr)
             print("\n".join(s.lines[-30:]))
         assert r.returncode == 0, r.stdout.strip().splitlines()[-1] if r.stdout else r.stderr
+    # The registrar's one questionnaire is stored on paper, audited as theirs.
+    assert psql(f"SELECT channel, count(*) FROM responses WHERE round_id = {oid} GROUP BY 1") == [["paper", "1"]]
+    assert psql("SELECT actor FROM audit_log WHERE action = 'response.paper'") == [["rita"]]
 
 
 if __name__ == "__main__":

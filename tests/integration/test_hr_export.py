@@ -1,9 +1,11 @@
 """The dashboard's downloads, annual report and paper channel: downloads
 equal `mognad export` for the same round, role and language, microdata
 only for admins, every download audited with the user's id; paper
-responses checked like the web form, stored with channel paper (open
-rounds directly, anonymous rounds through the queue), counted, audited
-without answers, and refused in pseudonymous rounds."""
+responses typed in by a registrar only (who is refused every other route
+and sees no figure and no count), checked like the web form, stored with
+channel paper (open rounds directly, anonymous rounds through the queue,
+where they do not count towards releasing a batch), audited without
+answers, and refused in pseudonymous rounds."""
 import csv
 import io
 import json
@@ -12,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import zipfile
 
@@ -31,7 +34,8 @@ def mognad(*args):
 
 def world():
     """The demo (a pseudonymous series of two rounds), an open and an
-    anonymous round over the same tree, an analyst and an admin."""
+    anonymous round over the same tree, an analyst, an admin and a
+    registrar."""
     if STATE:
         return STATE
     reset_db()
@@ -45,7 +49,7 @@ def world():
         rid = out.split()[-1]
         mognad("round", "open", rid)
         STATE[mode] = int(rid)
-    for login, role in (("anna", "analyst"), ("adam", "admin")):
+    for login, role in (("anna", "analyst"), ("adam", "admin"), ("rita", "registrar")):
         r = subprocess.run([BIN, "user", "add", "--role", role, login], input=PASSWORD + "\n",
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
@@ -63,9 +67,13 @@ def login(s, user):
     r = s.request("POST", "/hr/login", body=body,
                   headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": pre})
     assert r.status == 303, (r.status, r.body[:300])
+    # The registrar's first page is the list of rounds to type into.
+    home = "/hr/paper" if user == "rita" else "/hr"
+    assert r.header("Location") == home, (user, r.header("Location"))
     session = next(v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("mognad_hr="))
     h = {"Cookie": session.split(";")[0]}
-    page = s.get("/hr", headers=h)
+    page = s.get(home, headers=h)
+    assert page.status == 200, (user, page.status)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     return h, csrf
 
@@ -191,21 +199,26 @@ def post(s, h, csrf, rid, fields):
                      headers={**h, "Content-Type": "application/x-www-form-urlencoded"})
 
 
-def counts(page):
-    return {k: int(v) for k, v in re.findall(r'<dd id="count-([a-z]+)">(\d+)</dd>', page)}
+def no_counts(page, digits=True):
+    """A registrar's page shows no count: no figure, no count list, and
+    outside the forms (the questions and units) no number but dates."""
+    assert 'id="count-' not in page and "data-figure" not in page and "<dd" not in page, page[:500]
+    main = re.sub(r"<form.*?</form>", " ", page.split("<main", 1)[1], flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", main)
+    # What digits remain are dates (YYYY-MM-DD) only.
+    assert not digits or not re.findall(r"(?<![\d-])\d+(?![\d-])", text), re.findall(r"(?<![\d-])\d+(?![\d-])", text)
 
 
 @test
-def test_paper_entry_is_validated_stored_on_paper_counted_and_audited():
+def test_paper_entry_is_validated_stored_on_paper_and_audited():
     w = world()
     rid = w["open"]
     with Server() as s:
-        h, csrf = login(s, "anna")
+        h, csrf = login(s, "rita")
         page = paper_form(s, h, rid)
+        no_counts(page)
         answers = answers_of(page)
         assert len(answers) > 10
-        before = counts(page)
-        assert before["paper"] == 0
         base = {"unit": "REG", "role": "staff", "form_token": token_of(page)}
         # An answer the item does not accept, and a field that is no question.
         key = next(iter(answers))
@@ -230,10 +243,12 @@ def test_paper_entry_is_validated_stored_on_paper_counted_and_audited():
         assert r.status == 303 and "saved=stored" in r.header("Location"), (r.status, r.body[:300])
         rows = psql(f"SELECT channel, pseudonym IS NULL, role FROM responses WHERE round_id = {rid}")
         assert rows == [["paper", "t", "staff"]], rows
-        after = counts(s.get(r.header("Location"), headers=h).text)
-        assert after["paper"] == before["paper"] + 1 and after["all"] == before["all"] + 1
+        saved = s.get(r.header("Location"), headers=h)
+        assert saved.status == 200 and 'id="paper-status"' in saved.text
+        no_counts(saved.text)
+        # Audited with the registrar who typed it in, never the answers.
         a = audits("response.paper")
-        assert len(a) == 1 and int(a[0][0]) == w["anna"]
+        assert len(a) == 1 and int(a[0][0]) == w["rita"] and a[0][1] == "rita"
         d = json.loads(a[0][2])
         assert d == {"round": rid, "unit": "REG", "role": "staff"}, d
         # The managers' questionnaire for a department.
@@ -247,7 +262,7 @@ def test_paper_entry_is_validated_stored_on_paper_counted_and_audited():
 def test_paper_form_posted_twice_is_stored_once():
     w = world()
     with Server() as s:
-        h, csrf = login(s, "anna")
+        h, csrf = login(s, "rita")
         for rid, table in ((w["open"], "responses"), (w["anonymous"], "anonymous_queue")):
             n = lambda: int(psql(f"SELECT count(*) FROM {table} WHERE round_id = {rid}")[0][0])  # noqa: E731
             before = n()
@@ -274,7 +289,7 @@ def test_paper_form_posted_twice_is_stored_once():
         # another round.
         page = paper_form(s, h, w["open"])
         form = {"unit": "REG", "role": "staff", "form_token": token_of(page), **answers_of(page)}
-        h2, csrf2 = login(s, "anna")
+        h2, csrf2 = login(s, "rita")
         n0 = psql(f"SELECT count(*) FROM responses WHERE round_id = {w['open']}")[0][0]
         assert post(s, h2, csrf2, w["open"], form).status == 403
         assert post(s, h, csrf, w["anonymous"], form).status == 403
@@ -289,13 +304,13 @@ def test_anonymous_paper_goes_through_the_queue_and_pseudonymous_is_refused():
     w = world()
     rid = w["anonymous"]
     with Server() as s:
-        h, csrf = login(s, "anna")
+        h, csrf = login(s, "rita")
         page = paper_form(s, h, rid)
         answers = {**answers_of(page), "form_token": token_of(page)}
         r = post(s, h, csrf, rid, {"unit": "REG", "role": "staff", **answers})
         assert r.status == 303 and "saved=queued" in r.header("Location")
         assert psql(f"SELECT channel FROM anonymous_queue WHERE round_id = {rid}") == [["paper"]]
-        assert counts(s.get(r.header("Location"), headers=h).text)["queued"] == 1
+        no_counts(s.get(r.header("Location"), headers=h).text)
         mognad("round", "close", str(rid))
         assert psql(f"SELECT channel, pseudonym IS NULL FROM responses WHERE round_id = {rid}") == [["paper", "t"]]
         # Closed now: no more paper.
@@ -330,6 +345,166 @@ def test_report_and_blank_questionnaire_pages():
         assert r.status == 200 and 'class="box"' in r.text and "<input" not in r.text.split("<main")[1]
         n_items = len(json.load(open(os.path.join(TOP, "surveys/staff.json")))["items"])
         assert len(re.findall(r'data-item="', r.text)) == n_items
+
+
+
+def route_table():
+    """Every route of server/routes.c: (method, pattern, flags text)."""
+    text = open(os.path.join(TOP, "server/routes.c"), encoding="utf-8").read()
+    return [(m.group(1), m.group(2), m.group(3))
+            for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)", \w+,\s*([^}]*)\}', text)]
+
+
+@test
+def test_only_the_registrar_types_paper_entries():
+    w = world()
+    rid = w["open"]
+    routes = [(m, p) for m, p, f in route_table() if "MG_ROUTE_PAPER" in f]
+    assert ("GET", "/hr/rounds/{id}/paper") in routes and ("POST", "/hr/rounds/{id}/paper") in routes
+    with Server() as s:
+        # The registrar's form, posted by an analyst or an admin in their
+        # own session: refused before anything is looked at.
+        hr, _ = login(s, "rita")
+        page = paper_form(s, hr, rid)
+        n = psql(f"SELECT count(*) FROM responses WHERE round_id = {rid}")[0][0]
+        for user in ("anna", "adam"):
+            h, csrf = login(s, user)
+            assert s.get("/hr/paper", headers=h).status == 403
+            r = s.get(f"/hr/rounds/{rid}/paper?unit=REG&role=staff", headers=h)
+            assert r.status == 403 and 'name="form_token"' not in r.text, (user, r.status)
+            r = post(s, h, csrf, rid, {"unit": "REG", "role": "staff", "form_token": token_of(page),
+                                       **answers_of(page)})
+            assert r.status == 403, (user, r.status)
+            # The round page offers the blank questionnaires, not paper entry.
+            r = s.get(f"/hr/rounds/{rid}?lang=en", headers=h)
+            assert r.status == 200 and 'data-blank="staff"' in r.text and f"/hr/rounds/{rid}/paper" not in r.text
+        assert psql(f"SELECT count(*) FROM responses WHERE round_id = {rid}")[0][0] == n
+    assert psql("SELECT role FROM users WHERE login = 'rita'") == [["registrar"]]
+
+
+@test
+def test_registrar_sees_no_figure_and_no_count_on_any_route():
+    w = world()
+    series = psql(f"SELECT series_id FROM rounds WHERE id = {w['closed']}")[0][0]
+    sid = psql(f"SELECT survey_id FROM round_surveys WHERE round_id = {w['open']} AND audience = 'staff'")[0][0]
+    routes = [r for r in route_table() if re.search(r"MG_ROUTE_(VIEWER|ANALYST|ADMIN|PAPER)", r[2])]
+    assert len(routes) >= 30, len(routes)
+    with Server() as s:
+        h, csrf = login(s, "rita")
+        # Every route of the ladder (viewer, analyst, admin) refuses the
+        # registrar; the paper routes alone admit it.
+        for method, pattern, flags in routes:
+            path = (pattern.replace("{id}", str(series) if "/series/" in pattern else
+                                    sid if "/surveys/" in pattern else str(w["open"]))
+                    .replace("{code}", "REG"))
+            if path.endswith("/export"):
+                path += "?format=json"
+            if path.endswith("/microdata"):
+                path += "?format=csv"
+            hdr = dict(h)
+            body = None
+            if method != "GET":
+                hdr["X-CSRF-Token"] = csrf
+                if "MG_ROUTE_MULTIPART" in flags:
+                    hdr["Content-Type"] = "multipart/form-data; boundary=XyZ"
+                    body = ('--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf +
+                            "\r\n--XyZ--\r\n")
+                elif "MG_ROUTE_FORM_BODY" in flags:
+                    hdr["Content-Type"] = "application/x-www-form-urlencoded"
+                    body = urllib.parse.urlencode({"csrf": csrf})
+                else:
+                    hdr["Content-Type"] = "application/json"
+                    body = "{}"
+            if "MG_ROUTE_PAPER" in flags:
+                if (method, pattern) in (("POST", "/hr/logout"), ("DELETE", "/api/v1/session")):
+                    continue  # would end the session the walk uses
+                r = s.request(method, path, body=body, headers=hdr)
+                assert r.status in (200, 400), (method, path, r.status, r.body[:300])
+                if path.startswith("/api/"):
+                    assert set(r.json()) <= {"login", "role", "unit", "csrf_token", "expires_at", "idle_expires_at"}, r.json()
+                else:
+                    # The blank questionnaire says how many minutes it takes.
+                    no_counts(r.text, digits="/surveys/" not in pattern)
+                continue
+            r = s.request(method, path, body=body, headers=hdr)
+            if (method, pattern) == ("GET", "/hr"):
+                # The way in leads to the paper rounds.
+                assert r.status == 303 and r.header("Location") == "/hr/paper", (r.status, r.body[:200])
+                continue
+            assert r.status == 403, (method, path, r.status, r.body[:300])
+            assert not re.search(r"\b(responded|response_rate|invited|mean)\b", r.text), (path, r.text[:300])
+        # The list of rounds to type into: the open round, each with its
+        # name, mode and closing date only; not the pseudonymous round nor
+        # closed ones (the anonymous round was closed above).
+        page = s.get("/hr/paper?lang=en", headers=h)
+        no_counts(page.text)
+        listed = {int(x) for x in re.findall(r'<tr data-round="(\d+)">', page.text)}
+        assert listed == {w["open"]}, (listed, w)
+        assert f'href="/hr/rounds/{w["open"]}/paper?lang=en"' in page.text
+        assert 'href="/hr/paper"' in page.text and 'href="/hr/manage"' not in page.text
+        # The user bar leads to it in every language.
+        for lang in ("sv", "nb", "nn", "en"):
+            r = s.get(f"/hr/rounds/{w['open']}/paper?lang={lang}", headers=h)
+            assert r.status == 200 and f'<html lang="{lang}"' in r.text
+            assert 'href="/hr/rounds/%d"' % w["open"] not in r.text
+            no_counts(r.text)
+
+
+@test
+def test_paper_entries_do_not_release_an_anonymous_batch():
+    """9 paper entries and 1 web answer in an anonymous round release
+    nothing: a batch goes out once at least max(k, 10) web answers wait,
+    the paper entries with it."""
+    w = world()
+    out = mognad("round", "create", "--name", "Paper batch", "--opens", "2026-01-01", "--closes", "2099-01-01",
+                 "--mode", "anonymous", "--unit", "REG").stdout
+    rid = int(out.split()[-1])
+    mognad("round", "open", str(rid))
+    assert psql(f"SELECT greatest(min_group_size, 10) FROM rounds WHERE id = {rid}")[0][0] == "10"
+    queued = lambda: psql(f"SELECT channel, count(*) FROM anonymous_queue WHERE round_id = {rid} "  # noqa: E731
+                          "GROUP BY 1 ORDER BY 1")
+    stored = lambda: psql(f"SELECT channel, count(*) FROM responses WHERE round_id = {rid} "  # noqa: E731
+                          "GROUP BY 1 ORDER BY 1")
+
+    def web(n):
+        # A web submission's queue row (respond.c's stmt_submit_queue)
+        # with the answers of a paper one.
+        psql(f"INSERT INTO anonymous_queue (round_id, survey_id, unit_id, role, payload) "
+             f"SELECT q.round_id, q.survey_id, q.unit_id, q.role, q.payload FROM "
+             f"(SELECT * FROM anonymous_queue WHERE round_id = {rid} AND channel = 'paper' LIMIT 1) q "
+             f"CROSS JOIN generate_series(1, {n})")
+
+    with Server(env={"MOGNAD_SCHEDULER_INTERVAL_MS": "100"}) as s:
+        h, csrf = login(s, "rita")
+        for _ in range(9):
+            page = paper_form(s, h, rid, unit="HSF")
+            r = post(s, h, csrf, rid, {"unit": "HSF", "role": "staff", "form_token": token_of(page),
+                                       **answers_of(page)})
+            assert r.status == 303 and "saved=queued" in r.header("Location"), (r.status, r.body[:200])
+        web(1)
+        time.sleep(1.5)
+        assert queued() == [["paper", "9"], ["web", "1"]], queued()
+        assert stored() == [], stored()
+        # 9 web answers: still short of 10 web answers.
+        web(8)
+        time.sleep(1.5)
+        assert queued() == [["paper", "9"], ["web", "9"]] and stored() == [], (queued(), stored())
+        # The tenth web answer: the batch goes out, the paper entries in it.
+        web(1)
+        deadline = time.time() + 10
+        while queued() and time.time() < deadline:
+            time.sleep(0.2)
+        assert queued() == [] and stored() == [["paper", "9"], ["web", "10"]], (queued(), stored())
+    # At the close everything that waits goes out, paper alone too.
+    page_rows = psql(f"SELECT count(*) FROM responses WHERE round_id = {rid}")[0][0]
+    with Server(env={"MOGNAD_SCHEDULER_INTERVAL_MS": "3600000"}) as s:
+        h, csrf = login(s, "rita")
+        page = paper_form(s, h, rid)
+        assert post(s, h, csrf, rid, {"unit": "REG", "role": "staff", "form_token": token_of(page),
+                                      **answers_of(page)}).status == 303
+    mognad("round", "close", str(rid))
+    assert psql(f"SELECT count(*) FROM responses WHERE round_id = {rid}")[0][0] == str(int(page_rows) + 1)
+    assert queued() == []
 
 
 if __name__ == "__main__":
