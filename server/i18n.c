@@ -299,6 +299,7 @@ static const char *const texts[MSG_COUNT][MG_LANG_COUNT] = {
         "Ingen i gruppen har fått spørsmålene, så det er ingenting å vise.",
         "Ingen i gruppa har fått spørsmåla, så det er ingenting å vise.",
         "Nobody in the group was asked these questions, so there is nothing to show."},
+    [MSG_HR_PAPER_COUNT] = {"Varav på papper", "Herav på papir", "Av dei på papir", "Of them on paper"},
     [MSG_HR_HIDDEN_OPEN] = {"visas när omgången har stängt",
         "vises når runden er avsluttet",
         "blir vist når runden er avslutta",

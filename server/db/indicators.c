@@ -44,7 +44,7 @@ MG_DB_STMT(stmt_surveys,
  * over numeric sums. Scores come in key order so each key's rows are
  * added exactly (see dec_add) before they become doubles. */
 MG_DB_STMT(stmt_agg_responses,
-           "SELECT unit_id, role, n FROM agg_responses WHERE round_id = $1::bigint");
+           "SELECT unit_id, role, n, paper FROM agg_responses WHERE round_id = $1::bigint");
 MG_DB_STMT(stmt_agg_scores,
            "SELECT unit_id, role, area_key, n, sum, sumsq FROM agg_scores WHERE round_id = $1::bigint "
            "ORDER BY unit_id, role, area_key");
@@ -197,7 +197,9 @@ fail:
 
 /* ---- one round's aggregates -------------------------------------------------- */
 
-enum mkind { M_RESPONSES, M_INDEX, M_AREA, M_SERVICE };
+/* M_PAPER counts the responses that came in on paper (a count, like
+ * M_RESPONSES; the web responses are its other part). */
+enum mkind { M_RESPONSES, M_INDEX, M_AREA, M_SERVICE, M_PAPER };
 
 #define NAME_MAX_BYTES 160
 static const char *const langs[] = {"sv", "nb", "nn", "en"};
@@ -380,6 +382,8 @@ static void read_definitions(struct mg_db_conn *conn, struct round *r, PGresult 
         }
         cJSON_Delete(owned);
     }
+    /* Last, so the measures above keep their places (the index is 1). */
+    measure_add(r, M_PAPER, "", false, -1);
 }
 
 static struct msum *atom_at(const struct round *r, struct msum *base, size_t u, int role, size_t m)
@@ -543,6 +547,12 @@ static int suppress(const struct tree *t, int k, const struct round *r, size_t m
                 int64_t before = atom_at(prev, prev->atom, u, role, 0)->n;
                 atoms[u][role] = (struct mg_priv_mass){paired, pop, abs64(responded - paired),
                                                        abs64(before - paired)};
+            } else if (r->m[m].kind == M_PAPER) {
+                /* Paper and web answers of a group are each a count that
+                 * must be none or at least k (nobody on paper is no figure
+                 * about anyone's answers: pop 0). */
+                int64_t paper = atom_at(r, r->atom, u, role, m)->n;
+                atoms[u][role] = (struct mg_priv_mass){paper, 0, atom_at(r, r->atom, u, role, 0)->n - paper, 0};
             } else {
                 atoms[u][role] = (struct mg_priv_mass){atom_at(r, r->atom, u, role, m)->n, pop, 0, 0};
             }
@@ -663,10 +673,14 @@ static enum mg_qs round_load_what(struct mg_db_conn *conn, const struct tree *t,
 
     if ((qs = query_round(conn, &stmt_agg_responses, id, &res)) < 0)
         goto fail;
+    size_t mp = measure_find(r, M_PAPER, "");
     for (int row = 0; row < PQntuples(res); row++) {
         size_t u = tree_find(t, count(res, row, 0));
-        if (u != MG_PRIV_NONE)
-            atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), 0)->n += count(res, row, 2);
+        if (u == MG_PRIV_NONE)
+            continue;
+        atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), 0)->n += count(res, row, 2);
+        if (mp != MG_PRIV_NONE)
+            atom_at(r, r->atom, u, role_index(PQgetvalue(res, row, 1)), mp)->n += count(res, row, 3);
     }
     PQclear(res);
     res = NULL;
@@ -746,7 +760,7 @@ sums_done:
             /* Not loaded: hidden, so nothing unloaded can ever be shown. */
             for (size_t i = 0; i < n * 6; i++)
                 r->st[m * n * 6 + i] = MG_PRIV_SMALL;
-        } else if (m != 0 && !figures_released(r)) {
+        } else if (r->m[m].kind != M_RESPONSES && r->m[m].kind != M_PAPER && !figures_released(r)) {
             for (size_t i = 0; i < n * 6; i++)
                 r->st[m * n * 6 + i] = MG_PRIV_PENDING;
         } else if (suppress(t, r->k, r, m, NULL, NULL, &r->st[m * n * 6]) != 0) {
@@ -1032,6 +1046,8 @@ static void add_counts(cJSON *o, const struct round *r, size_t nunits, size_t u,
         cJSON_AddItemToObject(o, "responded", suppressed(st));
         cJSON_AddItemToObject(o, "invited", suppressed(st));
         cJSON_AddItemToObject(o, "response_rate", suppressed(st));
+        if (measure_find(r, M_PAPER, "") != MG_PRIV_NONE)
+            cJSON_AddItemToObject(o, "paper", suppressed(st));
         return;
     }
     struct msum s = cell_sum(r, u, kind, role, 0);
@@ -1053,6 +1069,15 @@ static void add_counts(cJSON *o, const struct round *r, size_t nunits, size_t u,
         cJSON_AddNumberToObject(o, "response_rate", (double)s.n / (double)invited);
     else
         cJSON_AddNullToObject(o, "response_rate");
+    /* How many of them came in on paper. */
+    size_t mp = measure_find(r, M_PAPER, "");
+    if (mp == MG_PRIV_NONE)
+        return;
+    enum mg_priv_status ps = cell_status(r, nunits, mp, u, kind, role);
+    if (mg_privacy_shown(ps))
+        cJSON_AddNumberToObject(o, "paper", (double)cell_sum(r, u, kind, role, mp).n);
+    else
+        cJSON_AddItemToObject(o, "paper", suppressed(ps));
 }
 
 static cJSON *paired_json(const struct paired *pd, size_t nunits, size_t u, int kind, int role)
@@ -1123,6 +1148,7 @@ static cJSON *cell_json(const struct tree *t, const struct round *r, const struc
         cJSON *v = measure_json(r, nunits, u, kind, role, m, false);
         switch (r->m[m].kind) {
         case M_RESPONSES:
+        case M_PAPER: /* with the counts */
             cJSON_Delete(v);
             continue;
         case M_INDEX:

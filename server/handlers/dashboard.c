@@ -1065,6 +1065,7 @@ enum MHD_Result mg_handle_hr_unit(struct mg_request *req)
     key_figure(&p, "responded", mg_t(p.lang, MSG_HR_RESPONDED), get(cell, "responded"), false, k);
     key_figure(&p, "invited", mg_t(p.lang, MSG_HR_INVITED), get(cell, "invited"), false, k);
     key_figure(&p, "response_rate", mg_t(p.lang, MSG_HR_RATE), get(cell, "response_rate"), true, k);
+    key_figure(&p, "paper", mg_t(p.lang, MSG_HR_PAPER_COUNT), get(cell, "paper"), false, k);
     mg_buf_puts(&p.b, "<li data-figure=\"index\">");
     mg_buf_html(&p.b, mg_t(p.lang, MSG_INDEX));
     mg_buf_puts(&p.b, " <strong>");

@@ -698,6 +698,58 @@ def test_attack_the_paired_change_does_not_give_away_who_left_or_joined():
 
 
 @test
+def test_paper_counts_are_shown_only_where_paper_and_web_each_hold_k():
+    """How many answers came on paper, per unit: a count of its own (and
+    the web answers are the rest), so each is none or at least k, in every
+    cell and every difference of shown cells, within the responses' decision."""
+    k = 5
+    reset_db()
+    ids = insert_units([("ORG", "Organisation", None), ("A", "Enhet A", "ORG"), ("B", "Enhet B", "ORG"),
+                        ("C", "Enhet C", "ORG")])
+    surveys = insert_surveys(FX["surveys"])
+    rid = insert_round("Papper", k, mode="anonymous", root=ids["ORG"], surveys=surveys)
+    plan = {"A": (6, 5), "B": (8, 2), "C": (12, 0)}  # web, paper
+    stmts = []
+    for code, (web, paper) in plan.items():
+        invite(rid, ids[code], "staff", surveys["staff"], web + paper, f"p-{code}-")
+        for i in range(web + paper):
+            stmts.append(response_sql(rid, surveys["staff"], ids[code], "staff", None,
+                                      {"index": 50.0, "level": "foundation", "areas": {}, "items": {}},
+                                      channel="paper" if i < paper else "web"))
+    aggregate([r for (r,) in psql("\n".join(stmts))])
+    add_user("anna", "analyst")
+    with Server() as s:
+        h = session(s, "anna")
+        body = get(s, h, f"/api/v1/rounds/{rid}/indicators?unit=ORG&depth=1")
+    cells = {}
+    for u in body["units"]:
+        for kind in ("subtree", "alone"):
+            c = u.get(kind)
+            if c and not is_suppressed(c["paper"]):
+                assert not is_suppressed(c["responded"]), "paper shown where the group is not"
+                cells[(u["code"], kind)] = (c["paper"], c["responded"] - c["paper"])
+    truth = {"ORG": (7, 26), "A": (5, 6), "B": (2, 8), "C": (0, 12)}
+    for (code, kind), (paper, web) in cells.items():
+        if kind == "subtree":
+            assert (paper, web) == truth[code], (code, paper, web)
+        assert paper == 0 or paper >= k and web == 0 or web >= k, (code, kind, paper, web)
+    # B's 2 on paper are hidden, and so is what would give them back.
+    assert ("B", "subtree") not in cells
+    assert not (("ORG", "subtree") in cells and ("A", "subtree") in cells and ("C", "subtree") in cells)
+    # The whole minus any set of shown units leaves none or at least k.
+    import itertools
+    if ("ORG", "subtree") in cells:
+        p0, w0 = cells[("ORG", "subtree")]
+        kids = [c for c in ("A", "B", "C") if (c, "subtree") in cells]
+        for n in range(1, len(kids) + 1):
+            for sub in itertools.combinations(kids, n):
+                dp = p0 - sum(cells[(c, "subtree")][0] for c in sub)
+                dw = w0 - sum(cells[(c, "subtree")][1] for c in sub)
+                assert (dp == 0 or dp >= k) and (dw == 0 or dw >= k), (sub, dp, dw)
+    assert cells, "some paper count is shown"
+
+
+@test
 def test_an_open_round_shows_counts_and_no_figure_until_it_closes():
     """Two reads of an open round: the figures never change, because none
     is shown; the counts are (who took part is known to HR through the
