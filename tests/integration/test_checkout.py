@@ -93,7 +93,13 @@ class MakeRun:
     def stop(self):
         """Ctrl-C: SIGINT to the whole process group, as a terminal sends it."""
         os.killpg(self.p.pid, signal.SIGINT)
-        rc = self.p.wait(120)
+        try:
+            rc = self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            # A shell started with SIGINT ignored (a test run in the
+            # background) cannot trap it: SIGTERM, which make run traps too.
+            os.killpg(self.p.pid, signal.SIGTERM)
+            rc = self.p.wait(120)
         assert "run: stopping PostgreSQL" in self.text(), self.text()
         return rc
 

@@ -205,8 +205,14 @@ def run_sh(checkout):
             if "health:" in line:
                 break
     finally:
+        # Ctrl-C; a shell started with SIGINT ignored (a test run in the
+        # background) cannot trap it, so SIGTERM after a while.
         os.killpg(p.pid, signal.SIGINT)
-        p.wait(180)
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(120)
     return "\n".join(lines)
 
 
