@@ -199,10 +199,9 @@ static bool load_units(struct mg_db_conn *conn, struct demo *d)
         u->leaf = strcmp(PQgetvalue(res, (int)i, 2), "t") == 0;
         u->effect = 6.0 * rnorm(&d->rng);
         /* About a third of the units improve clearly after the first
-         * round (their action plans worked), fewer after the second, the
-         * rest stay about where they were. */
+         * round (their action plans worked), the rest stay about where they
+         * were; after the second round, see make_people. */
         u->improve[0] = runif(&d->rng) < 0.35 ? 6.0 + 3.0 * runif(&d->rng) : 1.0 * rnorm(&d->rng);
-        u->improve[1] = runif(&d->rng) < 0.25 ? 4.0 + 4.0 * runif(&d->rng) : 0.5 + 1.0 * rnorm(&d->rng);
         u->share = 0.45 + 0.45 * runif(&d->rng);
         leaves += u->leaf;
     }
@@ -236,14 +235,21 @@ static bool make_people(struct demo *d)
             p->unit = u;
             p->manager = i >= staff;
             p->ability = 12.0 * rnorm(&d->rng) + (p->manager ? 5.0 : 0.0);
-            /* Most were there two years ago; some joined last year or this
-             * year, and some left after one of the closed rounds. */
-            double x = runif(&d->rng), y = runif(&d->rng);
+            /* Most were there two years ago and still are; some joined
+             * last year or this year, some left after one of the closed
+             * rounds. */
+            double x = runif(&d->rng);
             p->first = x < 0.04 ? 1 : x < 0.08 ? 2 : 0;
-            p->last = p->first == 0 && y < 0.05 ? 0 : p->first <= 1 && y < 0.10 ? 1 : ROUNDS - 1;
+            p->last = x >= 0.08 && x < 0.13 ? 0 : x >= 0.13 && x < 0.18 ? 1 : ROUNDS - 1;
             d->npeople++;
         }
     }
+    /* Drawn after the people, so a seed gives the organisation it gave
+     * when the demo had two rounds: after the second round fewer units
+     * improve clearly, the others a little. */
+    for (size_t u = 0; u < d->nunits; u++)
+        d->units[u].improve[1] =
+            runif(&d->rng) < 0.25 ? 4.0 + 4.0 * runif(&d->rng) : 0.5 + 1.0 * rnorm(&d->rng);
     return true;
 }
 
