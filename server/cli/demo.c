@@ -1,19 +1,27 @@
 /* demo.c: `mognad demo`, a living example in an empty database.
  *
  * It goes through the same code as a real measurement: the units are
- * imported from a CSV file, last year's round is created, opened,
- * invited from a register, answered and closed on last year's dates (the
- * process clock is set to them, mg_clock_set), the series' scheduler pass
- * makes this year's round and opens it, and every generated response is
- * scored by scoring.c and stored by mg_store_response, so the aggregates
- * the indicators read are the ones a real round would have.
+ * imported from a CSV file; the series' first round, two years ago, is
+ * created, opened, invited from a register, answered and closed on its
+ * dates (the process clock is set to them, mg_clock_set); the series'
+ * scheduler pass makes last year's round and opens it on its date, and it
+ * is invited, answered and closed the same way; then the scheduler makes
+ * this year's round and opens it, and about half of its answers come in.
+ * Every generated response is scored by scoring.c and stored by
+ * mg_store_response, so the aggregates the indicators read are the ones a
+ * real round would have. Figures of what people answered are released when
+ * a round closes (docs/privacy.md), so it is the two closed rounds that
+ * show a trend, the change since the round before and the paired change
+ * from the first minute; this year's round shows its counts.
  *
  * The people are generated from a seed: ids demo-00001..., addresses at
  * example.org (RFC 2606), nobody real. Each person has a competence that
  * carries over from one year to the next (so the paired change means
- * something), units differ, some units improved between the rounds, the
- * AI area is the weakest, managers score a little higher, and three units
- * are too small to be shown, so suppression is visible too. */
+ * something), some people leave and some join between the rounds, units
+ * differ, some units improve from one round to the next, the AI area is
+ * the weakest (and catching up a little each year), managers score a
+ * little higher, and three units are too small to be shown, so suppression
+ * is visible too. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,12 +54,15 @@ const char mg_cli_demo_usage[] =
     "Usage: mognad demo --units FILE.csv [--links FILE] [--admin LOGIN] [--seed N]\n\n"
     "Fills an EMPTY database with a demonstration, through the same code as a\n"
     "real measurement: the organisation of FILE.csv (code, name, parent_code),\n"
-    "a yearly pseudonymous series whose first round ran last year and is\n"
-    "closed, with generated responses, and whose second round is open now,\n"
-    "with about half of its responses in. The generated people (demo-00001...,\n"
-    "addresses at example.org) are nobody real; the same seed (default 2026)\n"
-    "gives the same demo. A few units are too small to be shown, so the\n"
-    "privacy rule is visible as well.\n\n"
+    "a yearly pseudonymous series of three rounds: two years ago and last year,\n"
+    "both closed on their own dates with generated responses (so the trend,\n"
+    "the change since the round before and the paired change of last year's\n"
+    "round are shown), and this year's, opened by the scheduler, with about\n"
+    "half of its responses in (its figures come when it closes; until then\n"
+    "it shows counts). People leave and join between the rounds. The\n"
+    "generated people (demo-00001..., addresses at example.org) are nobody\n"
+    "real; the same seed (default 2026) gives the same demo. A few units are\n"
+    "too small to be shown, so the privacy rule is visible as well.\n\n"
     "--links FILE   write the personal links of this year's round for those\n"
     "               who have not answered yet as CSV (email,link,language;\n"
     "               mode 0600)\n"
@@ -65,6 +76,10 @@ const char mg_cli_demo_usage[] =
 
 #define SERIES_NAME "Digital kompetens"
 #define DEMO_K 5
+/* The rounds of the series: 0 two years ago, 1 last year (both closed),
+ * OPEN this year's. */
+#define ROUNDS 3
+#define OPEN (ROUNDS - 1)
 
 /* ---- a small deterministic random source ------------------------------------ */
 
@@ -101,7 +116,7 @@ struct dunit {
     char code[72];
     bool leaf;
     double effect;  /* how this unit stands, in score points */
-    double improve; /* how much it moved between the rounds */
+    double improve[ROUNDS - 1]; /* how much it moved after each round */
     double share;   /* the share of its people who answer */
 };
 
@@ -110,7 +125,8 @@ struct person {
     size_t unit;
     bool manager;
     double ability;
-    bool left, joined, answered[2];
+    int first, last; /* the rounds they were here: joined in, left after */
+    bool answered[ROUNDS];
 };
 
 struct demo {
@@ -119,14 +135,15 @@ struct demo {
     size_t nunits;
     struct person *people;
     size_t npeople;
-    int64_t series, round[2];
-    size_t responded[2], invited[2];
+    int64_t series, round[ROUNDS];
+    size_t responded[ROUNDS], invited[ROUNDS];
     char msg[512];
 };
 
-/* Where each area stands on average, in score points from the middle: the
- * picture a baseline measurement typically gives. */
-static double area_offset(const char *area)
+/* Where each area stands on average in round `which`, in score points from
+ * the middle: the picture a baseline measurement typically gives, with AI
+ * the weakest area and catching up a little every year. */
+static double area_offset(const char *area, int which)
 {
     static const struct {
         const char *key;
@@ -137,7 +154,7 @@ static double area_offset(const char *area)
                  {"org_capability", -8}, {"org_legacy", -10}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(table[i].key, area) == 0)
-            return table[i].offset;
+            return table[i].offset + (strcmp(area, "ai") == 0 ? 3.0 * which : 0.0);
     return 0;
 }
 
@@ -153,7 +170,13 @@ MG_DB_STMT(stmt_demo_store,
 MG_DB_STMT(stmt_demo_complete,
            "UPDATE invitations SET status = 'completed' WHERE round_id = $1::bigint AND pseudonym = $2::bytea");
 MG_DB_STMT(stmt_demo_day, "UPDATE responses SET submitted_on = $2::date WHERE round_id = $1::bigint");
-MG_DB_STMT(stmt_demo_next, "SELECT id FROM rounds WHERE series_id = $1::bigint AND seq = 2");
+/* A round the scheduler made: its id, name, window and the day its
+ * answers are dated (its first week). */
+MG_DB_STMT(stmt_demo_round,
+           "SELECT id, name, to_char(opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+           "to_char(closes_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+           "to_char((opens_at + interval '6 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+           "FROM rounds WHERE series_id = $1::bigint AND seq = $2::int");
 
 static bool load_units(struct mg_db_conn *conn, struct demo *d)
 {
@@ -175,7 +198,10 @@ static bool load_units(struct mg_db_conn *conn, struct demo *d)
         snprintf(u->code, sizeof u->code, "%s", PQgetvalue(res, (int)i, 1));
         u->leaf = strcmp(PQgetvalue(res, (int)i, 2), "t") == 0;
         u->effect = 6.0 * rnorm(&d->rng);
-        u->improve = runif(&d->rng) < 0.35 ? 6.0 + 3.0 * runif(&d->rng) : 1.0 * rnorm(&d->rng);
+        /* About a third of the units improve clearly after the first
+         * round (their action plans worked), the rest stay about where they
+         * were; after the second round, see make_people. */
+        u->improve[0] = runif(&d->rng) < 0.35 ? 6.0 + 3.0 * runif(&d->rng) : 1.0 * rnorm(&d->rng);
         u->share = 0.45 + 0.45 * runif(&d->rng);
         leaves += u->leaf;
     }
@@ -209,12 +235,21 @@ static bool make_people(struct demo *d)
             p->unit = u;
             p->manager = i >= staff;
             p->ability = 12.0 * rnorm(&d->rng) + (p->manager ? 5.0 : 0.0);
+            /* Most were there two years ago and still are; some joined
+             * last year or this year, some left after one of the closed
+             * rounds. */
             double x = runif(&d->rng);
-            p->left = x < 0.05;           /* gone by this year */
-            p->joined = !p->left && x < 0.08; /* new this year */
+            p->first = x < 0.04 ? 1 : x < 0.08 ? 2 : 0;
+            p->last = x >= 0.08 && x < 0.13 ? 0 : x >= 0.13 && x < 0.18 ? 1 : ROUNDS - 1;
             d->npeople++;
         }
     }
+    /* Drawn after the people, so a seed gives the organisation it gave
+     * when the demo had two rounds: after the second round fewer units
+     * improve clearly, the others a little. */
+    for (size_t u = 0; u < d->nunits; u++)
+        d->units[u].improve[1] =
+            runif(&d->rng) < 0.25 ? 4.0 + 4.0 * runif(&d->rng) : 0.5 + 1.0 * rnorm(&d->rng);
     return true;
 }
 
@@ -235,7 +270,7 @@ static double clamp01(double x)
 }
 
 /* One person's answers to `def`, as the form would send them. */
-static cJSON *make_answers(const cJSON *def, double level, struct rng *r)
+static cJSON *make_answers(const cJSON *def, double level, int which, struct rng *r)
 {
     cJSON *answers = cJSON_CreateObject(), *item;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(def, "items")) {
@@ -244,7 +279,7 @@ static cJSON *make_answers(const cJSON *def, double level, struct rng *r)
         const char *area = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "area"));
         if (!key || !type || !area)
             continue;
-        double s = 50.0 + level + area_offset(area) + 15.0 * rnorm(r);
+        double s = 50.0 + level + area_offset(area, which) + 15.0 * rnorm(r);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "dont_know")) && runif(r) < 0.04) {
             cJSON_AddStringToObject(answers, key, "dk");
             continue;
@@ -283,7 +318,7 @@ static cJSON *make_answers(const cJSON *def, double level, struct rng *r)
 struct respond_ctx {
     struct demo *d;
     const struct mg_keys *keys;
-    int which;        /* 0: last year, 1: this year */
+    int which;        /* the round: 0 two years ago ... OPEN this year */
     double share;     /* of each unit's share */
     const char *day;  /* the day responses are dated, or NULL for today */
 };
@@ -314,14 +349,15 @@ static enum mg_qs respond_tx(struct mg_db_conn *conn, void *arg)
     d->responded[c->which] = 0;
     for (size_t i = 0; i < d->npeople; i++) {
         struct person *p = &d->people[i];
-        bool present = c->which == 0 ? !p->joined : !p->left;
+        bool present = p->first <= c->which && c->which <= p->last;
         int a = p->manager ? 1 : 0;
         p->answered[c->which] = false;
         if (!present || !defs[a] || runif(&d->rng) >= d->units[p->unit].share * c->share)
             continue;
-        double level = p->ability + d->units[p->unit].effect +
-                       (c->which == 1 ? d->units[p->unit].improve + 2.0 * rnorm(&d->rng) : 0.0);
-        cJSON *answers = make_answers(defs[a], level, &d->rng);
+        double level = p->ability + d->units[p->unit].effect + (c->which > 0 ? 2.0 * rnorm(&d->rng) : 0.0);
+        for (int j = 0; j < c->which; j++)
+            level += d->units[p->unit].improve[j];
+        cJSON *answers = make_answers(defs[a], level, c->which, &d->rng);
         struct mg_score score;
         char err[256];
         if (!answers || mg_score_compute(defs[a], answers, &score, err, sizeof err) != 0) {
@@ -378,7 +414,7 @@ static bool invite(struct mg_db_conn *conn, const struct mg_keys *keys, struct d
         return false;
     for (size_t i = 0; i < d->npeople; i++) {
         const struct person *p = &d->people[i];
-        if (which == 0 ? p->joined : p->left)
+        if (which < p->first || which > p->last)
             continue;
         rows[n] = (struct mg_invitee){p->id, p->email, d->units[p->unit].code,
                                       p->manager ? "manager" : "staff", NULL, (int)n + 2};
@@ -410,7 +446,7 @@ static bool write_links(FILE *f, const char *csv, const struct demo *d, size_t *
         unsigned long no = 0;
         bool keep = header;
         if (!header && sscanf(line, "demo-%5lu@", &no) == 1 && no >= 1 && no <= d->npeople)
-            keep = !d->people[no - 1].answered[1];
+            keep = !d->people[no - 1].answered[OPEN];
         if (keep) {
             fwrite(line, 1, len, f);
             *written += !header;
@@ -450,7 +486,7 @@ struct demo_ctx {
     const struct mg_csv *csv;
     FILE *links;       /* the links file being written, or NULL */
     struct demo d;
-    char name[96];     /* last year's round */
+    char name[ROUNDS - 1][96]; /* the closed rounds' */
     size_t written;    /* lines in the links file */
     char password[32]; /* the admin's */
     bool not_empty;
@@ -468,7 +504,61 @@ static void demo_reset(struct demo_ctx *c)
     c->not_empty = false;
 }
 
-/* The whole demo in one transaction: units, both rounds, their answers, the
+/* One scheduler pass at `at` (NULL: now), with the process clock there. */
+static bool scheduler_at(struct mg_db_conn *conn, struct demo *d, const char *at)
+{
+    char now[40];
+    mg_clock_set(at);
+    mg_clock_now(now, sizeof now);
+    if (mg_scheduler_pass(conn, now) < 0) {
+        snprintf(d->msg, sizeof d->msg, "the scheduler pass at %s failed", now);
+        return false;
+    }
+    return true;
+}
+
+/* The round the scheduler made as round `which` of the series: its id in
+ * d->round[which], its name, window and the day its answers are dated. */
+static bool series_round(struct mg_db_conn *conn, struct demo *d, int which, char name[96], char opens[40],
+                         char closes[40], char day[16])
+{
+    char sid[24], seq[16];
+    PGresult *res = NULL;
+    snprintf(sid, sizeof sid, "%lld", (long long)d->series);
+    snprintf(seq, sizeof seq, "%d", which + 1);
+    const char *p[] = {sid, seq};
+    if (mg_db_exec(conn, &stmt_demo_round, 2, p, &res) != MG_QS_ROWS) {
+        snprintf(d->msg, sizeof d->msg, "the scheduler did not make round %d of the series", which + 1);
+        PQclear(res);
+        return false;
+    }
+    d->round[which] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    snprintf(name, 96, "%s", PQgetvalue(res, 0, 1));
+    snprintf(opens, 40, "%s", PQgetvalue(res, 0, 2));
+    snprintf(closes, 40, "%s", PQgetvalue(res, 0, 3));
+    snprintf(day, 16, "%s", PQgetvalue(res, 0, 4));
+    PQclear(res);
+    return true;
+}
+
+/* An open round of the past, `which`, on its own dates: everyone there
+ * then is invited and answers (dated `day`), and it closes at `closes`. */
+static bool closed_round(struct mg_db_conn *conn, struct demo_ctx *c, int which, const char *opens,
+                         const char *closes, const char *day)
+{
+    struct demo *d = &c->d;
+    mg_clock_set(opens);
+    if (!invite(conn, c->keys, d, which, c->base_url, NULL))
+        return false;
+    struct respond_ctx r = {d, c->keys, which, 1.0, day};
+    if (mg_db_tx(conn, respond_tx, &r) < 0)
+        return false;
+    mg_clock_set(closes);
+    return mg_round_transition(conn, d->round[which], MG_ROUND_CLOSE, false, NULL, MG_ACTOR("demo"), d->msg,
+                               sizeof d->msg) == MG_OK;
+}
+
+/* The whole demo in one transaction: units, the three rounds, their answers, the
  * links file's content and the admin account, or nothing at all (a full
  * disk, an unwritable links file or a killed process leave the database as
  * empty as it was, so the next start can make the demo again). The steps
@@ -509,8 +599,9 @@ static enum mg_qs demo_tx(struct mg_db_conn *conn, void *arg)
         goto out;
     }
 
-    /* Last year's round: opened 385 days ago at 07:00, open three weeks. */
-    time_t now = time(NULL), d0 = now - (time_t)385 * 86400;
+    /* The series' first round: opened 385 + 365 days ago at 07:00, open
+     * three weeks. The scheduler makes the next ones a year apart. */
+    time_t now = time(NULL), d0 = now - (time_t)(385 + 365) * 86400;
     d0 -= d0 % 86400;
     d0 += 7 * 3600;
     time_t c0 = d0 + 21 * 86400 + 8 * 3600;
@@ -519,11 +610,11 @@ static enum mg_qs demo_tx(struct mg_db_conn *conn, void *arg)
     iso(c0, closes, sizeof closes, "%Y-%m-%dT%H:%M:%SZ");
     iso(d0 - 86400, before, sizeof before, "%Y-%m-%dT%H:%M:%SZ");
     iso(d0 + 6 * 86400, day, sizeof day, "%Y-%m-%d");
-    iso(d0, c->name, sizeof c->name, SERIES_NAME " %Y-%m");
+    iso(d0, c->name[0], sizeof c->name[0], SERIES_NAME " %Y-%m");
     snprintf(root, sizeof root, "%s", d->units[0].code);
 
     mg_clock_set(before);
-    struct mg_round_spec spec = {.name = c->name, .opens = opens, .closes = closes, .mode = "pseudonymous",
+    struct mg_round_spec spec = {.name = c->name[0], .opens = opens, .closes = closes, .mode = "pseudonymous",
                                  .language = "sv", .unit_code = root, .k = DEMO_K};
     if (mg_round_create(conn, &spec, MG_ACTOR("demo"), &d->round[0], d->msg, sizeof d->msg) != MG_OK)
         goto out;
@@ -535,42 +626,30 @@ static enum mg_qs demo_tx(struct mg_db_conn *conn, void *arg)
     if (mg_round_transition(conn, d->round[0], MG_ROUND_OPEN, false, NULL, MG_ACTOR("demo"), d->msg,
                             sizeof d->msg) != MG_OK)
         goto out;
-    if (!invite(conn, c->keys, d, 0, c->base_url, NULL))
-        goto out;
-    struct respond_ctx r0 = {d, c->keys, 0, 1.0, day};
-    if (mg_db_tx(conn, respond_tx, &r0) < 0)
-        goto out;
-    mg_clock_set(closes);
-    if (mg_round_transition(conn, d->round[0], MG_ROUND_CLOSE, false, NULL, MG_ACTOR("demo"), d->msg,
-                            sizeof d->msg) != MG_OK)
+    if (!closed_round(conn, c, 0, opens, closes, day))
         goto out;
 
-    /* This year's round: made and opened by the scheduler, as in service. */
-    mg_clock_set(NULL);
-    char tnow[40];
-    mg_clock_now(tnow, sizeof tnow);
-    for (int pass = 0; pass < 2; pass++)
-        if (mg_scheduler_pass(conn, tnow) < 0) {
-            snprintf(d->msg, sizeof d->msg, "the scheduler pass failed");
-            goto out;
-        }
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)d->series);
-    const char *sp[] = {sid};
-    if (mg_db_exec(conn, &stmt_demo_next, 1, sp, &res) != MG_QS_ROWS) {
-        snprintf(d->msg, sizeof d->msg, "the scheduler did not make this year's round");
+    /* Last year's round: made by the scheduler when the first closed, and
+     * opened by it on its date, as in service; then answered and closed on
+     * its own dates like the first. */
+    if (!scheduler_at(conn, d, closes) || !series_round(conn, d, 1, c->name[1], opens, closes, day) ||
+        !scheduler_at(conn, d, opens) || !closed_round(conn, c, 1, opens, closes, day))
         goto out;
-    }
-    d->round[1] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    res = NULL;
+
+    /* This year's round: made and opened by the scheduler, now. */
+    for (int pass = 0; pass < 2; pass++)
+        if (!scheduler_at(conn, d, NULL))
+            goto out;
+    char name[96];
+    if (!series_round(conn, d, OPEN, name, opens, closes, day))
+        goto out;
     links = open_memstream(&links_csv, &links_len);
-    if (!links || !invite(conn, c->keys, d, 1, c->base_url, links))
+    if (!links || !invite(conn, c->keys, d, OPEN, c->base_url, links))
         goto out;
     fclose(links);
     links = NULL;
-    struct respond_ctx r1 = {d, c->keys, 1, 0.6, NULL};
-    if (mg_db_tx(conn, respond_tx, &r1) < 0)
+    struct respond_ctx r = {d, c->keys, OPEN, 0.6, NULL};
+    if (mg_db_tx(conn, respond_tx, &r) < 0)
         goto out;
 
     if (c->links && !write_links(c->links, links_csv ? links_csv : "", d, &c->written)) {
@@ -658,13 +737,18 @@ static int run_demo(struct mg_db_conn *conn, const struct mg_keys *keys, const c
     struct demo *d = &c.d;
     printf("demo: %zu units from %s, %zu people (demo-00001..., nobody real)\n", d->nunits, units_path,
            d->npeople);
+    /* Tests and scripts read the first `round N "` (the most recent closed
+     * round) and `round N open`; the first round's line comes after. */
     printf("demo: series %lld \"%s\": round %lld \"%s\" closed, %zu of %zu answered; round %lld open, "
            "%zu of %zu answered so far\n",
-           (long long)d->series, SERIES_NAME, (long long)d->round[0], c.name, d->responded[0], d->invited[0],
-           (long long)d->round[1], d->responded[1], d->invited[1]);
+           (long long)d->series, SERIES_NAME, (long long)d->round[OPEN - 1], c.name[OPEN - 1],
+           d->responded[OPEN - 1], d->invited[OPEN - 1], (long long)d->round[OPEN], d->responded[OPEN],
+           d->invited[OPEN]);
+    printf("demo: the series began a year earlier with round %lld (%s), closed, %zu of %zu answered\n",
+           (long long)d->round[0], c.name[0], d->responded[0], d->invited[0]);
     if (links_path)
         printf("demo: the links of the %zu who have not answered round %lld yet are in %s\n", c.written,
-               (long long)d->round[1], links_path);
+               (long long)d->round[OPEN], links_path);
     if (admin)
         printf("demo: admin account \"%s\", password %s (shown only now; change it with mognad user "
                "passwd %s)\n",

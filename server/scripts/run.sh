@@ -47,9 +47,9 @@ fi
 "$bin" migrate
 
 # The surveys (each version loads once; an unchanged file is a no-op), and on
-# the first start the demo: Region Mellansjö, last year's closed round with
-# generated responses, this year's open round, and an admin account whose
-# password is printed this once (mognad demo --help).
+# the first start the demo: Region Mellansjö, the closed rounds of two years
+# ago and last year with generated responses, this year's open round, and an
+# admin account whose password is printed this once (mognad demo --help).
 "$bin" survey load --dir surveys
 listen=${MOGNAD_LISTEN:-127.0.0.1:8080}
 export MOGNAD_PUBLIC_URL=${MOGNAD_PUBLIC_URL:-http://$listen}

@@ -39,21 +39,39 @@ def is_suppressed(v):
 
 
 @test
-def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
+def test_demo_makes_three_rounds_of_a_series_with_every_indicator():
     fresh()
     out, links = demo("--admin", "admin", "--seed", "11")
+    # The most recent closed round and the open one on one line (what other
+    # tests parse), the series' first round on a line of its own.
     m = re.search(r"round (\d+) .* closed, (\d+) of (\d+) answered; round (\d+) open, (\d+) of (\d+) answered", out)
     assert m, out
     r1, resp1, inv1, r2, resp2, inv2 = map(int, m.groups())
+    assert int(re.search(r"round (\d+) \"", out).group(1)) == r1, out
+    m = re.search(r"began a year earlier with round (\d+) \(.*\), closed, (\d+) of (\d+) answered", out)
+    assert m, out
+    r0, resp0, inv0 = map(int, m.groups())
     rows = psql("SELECT id, state, seq, series_id IS NOT NULL, "
                 "(SELECT count(*) FROM responses p WHERE p.round_id = r.id), "
                 "(SELECT count(*) FROM invitations i WHERE i.round_id = r.id), "
                 "(SELECT count(*) FROM invitations i WHERE i.round_id = r.id AND status = 'completed'), "
-                "closes_at < now() - interval '300 days' "
+                "closes_at < now() - interval '300 days', "
+                "(SELECT count(DISTINCT submitted_on) FROM responses p WHERE p.round_id = r.id) "
                 "FROM rounds r ORDER BY id")
-    assert rows == [[str(r1), "closed", "1", "t", str(resp1), str(inv1), str(resp1), "t"],
-                    [str(r2), "open", "2", "t", str(resp2), str(inv2), str(resp2), "f"]], rows
-    assert 0 < resp2 < inv2 and resp1 > resp2
+    assert rows == [[str(r0), "closed", "1", "t", str(resp0), str(inv0), str(resp0), "t", "1"],
+                    [str(r1), "closed", "2", "t", str(resp1), str(inv1), str(resp1), "t", "1"],
+                    [str(r2), "open", "3", "t", str(resp2), str(inv2), str(resp2), "f", "1"]], rows
+    assert 0 < resp2 < inv2 and resp1 > resp2 and resp0 > resp2
+    # The rounds are a year apart, each answered in its own first week.
+    assert psql("SELECT bool_and(o.opens_at + interval '12 months' = n.opens_at) FROM rounds o "
+                "JOIN rounds n ON n.seq = o.seq + 1") == [["t"]]
+    assert psql("SELECT bool_and(p.submitted_on < r.closes_at) FROM responses p JOIN rounds r ON r.id = p.round_id "
+                "WHERE r.state = 'closed'") == [["t"]]
+    # People left and joined between the rounds: some invited in one round
+    # only, or in two.
+    once = psql("SELECT count(*) FILTER (WHERE c = 1), count(*) FILTER (WHERE c = 2), count(*) FILTER (WHERE c = 3) "
+                "FROM (SELECT count(*) AS c FROM invitations GROUP BY pseudonym) x")[0]
+    assert all(int(x) > 0 for x in once), once
     # Nothing about a person: generated ids never reach the database.
     dump = psql("SELECT string_agg(t::text, ' ') FROM (SELECT * FROM invitations) t")[0][0]
     assert "demo-0" not in dump and "example.org" not in dump
@@ -84,12 +102,26 @@ def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
         # This year's round is open: counts only, its figures come at the close.
         pending = {"suppressed": True, "reason": "round_open"}
         assert top["index"] == pending and top["paired"] == pending and top["change"]["index"] == pending
-        # Last year's round is closed: every figure.
+        # Last year's round is closed: every figure, the change since the
+        # round two years ago and the paired change included.
         body = s.get(f"/api/v1/rounds/{r1}/indicators?depth=2&role=all", headers=h).json()
         top = body["units"][0]["subtree"]
         assert top["responded"] == resp1 and top["invited"] == inv1
         assert {"mean", "sd", "ci95", "levels"} <= set(top["index"])
         assert abs(sum(top["index"]["levels"].values()) - 1) < 1e-9
+        change = top["change"]["index"]
+        assert isinstance(change["difference"], float) and len(change["ci95"]) == 2, change
+        assert change["ci95"][0] < change["difference"] < change["ci95"][1], change
+        paired = top["paired"]
+        assert not is_suppressed(paired) and 0 < paired["n"] < resp1, paired
+        assert isinstance(paired["mean_change"], float) and len(paired["ci95"]) == 2, paired
+        # The units that improved show it: last year's index is above the
+        # year before's at the top of the tree.
+        assert change["difference"] > 0 and paired["mean_change"] > 0, (change, paired)
+        # Some units' paired change is hidden (too few stayers, leavers or
+        # joiners), some shown.
+        cells = [u["subtree"]["paired"] for u in body["units"][1:]]
+        assert any(is_suppressed(c) for c in cells) and any(not is_suppressed(c) for c in cells), cells
         areas = top["areas"]
         assert {"information", "ai", "safety", "leading_change", "org_capability"} <= set(areas)
         # The weakest area is the one the generator made weakest.
@@ -103,7 +135,15 @@ def test_demo_makes_two_rounds_of_a_series_with_every_indicator():
         hidden = [u["code"] for u in body["units"] if is_suppressed(u["alone"]["responded"])]
         assert hidden, "the demo should show suppression"
         trend = s.get(f"/api/v1/series/{body['round']['series']}/trend?role=all", headers=h).json()
-        assert [r["round"]["id"] for r in trend["rounds"]] == [r1, r2]
+        assert [r["round"]["id"] for r in trend["rounds"]] == [r0, r1, r2]
+        first, last, now = (r["indicators"] for r in trend["rounds"])
+        # Two closed rounds with figures, the second with its change and
+        # paired change; this year's open round: counts, figures pending.
+        assert [first["responded"], last["responded"], now["responded"]] == [resp0, resp1, resp2]
+        assert "mean" in first["index"] and "mean" in last["index"], (first["index"], last["index"])
+        assert abs(last["index"]["mean"] - first["index"]["mean"] - change["difference"]) < 1e-9
+        assert last["change"] == top["change"] and last["paired"] == top["paired"]
+        assert now["index"] == pending and now["change"]["index"] == pending and now["paired"] == pending
 
     # The kept aggregates are those of the stored responses.
     for kept_sql, fresh_sql in [
@@ -146,8 +186,8 @@ def test_demo_is_reproducible_and_refuses_a_database_with_data():
     diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
     assert a == b, (a[diff - 200:diff + 80], b[diff - 200:diff + 80]) if diff is not None else (len(a), len(b))
     # The same people answered the same: only ids differ.
-    assert re.sub(r"(series|round) \d+", "", "".join(out1.splitlines(True)[:2])) == \
-        re.sub(r"(series|round) \d+", "", "".join(out2.splitlines(True)[:2]))
+    assert re.sub(r"(series|round) \d+", "", "".join(out1.splitlines(True)[:3])) == \
+        re.sub(r"(series|round) \d+", "", "".join(out2.splitlines(True)[:3]))
 
 
 @test
@@ -187,7 +227,7 @@ def test_demo_is_all_or_nothing():
     out, links = demo("--admin", "admin")
     assert "admin account \"admin\", password" in out
     counts = [int(x) for x in psql(COUNTS)[0]]
-    assert counts[1] == 2 and counts[2] > 0 and counts[5] == 1, counts
+    assert counts[1] == 3 and counts[2] > 0 and counts[5] == 1, counts
     assert os.path.getsize(links) > 0
 
 

@@ -26,7 +26,7 @@ def mognad(*args):
 
 
 def world():
-    """The demo (real surveys, two rounds), with a unit name full of
+    """The demo (real surveys, three rounds), with a unit name full of
     separators; built once for the file."""
     if STATE:
         return STATE
@@ -42,6 +42,7 @@ def world():
     assert r.returncode == 0, r.stderr
     STATE["round"] = int(re.search(r"round (\d+) open", r.stdout).group(1))
     STATE["closed"] = int(re.search(r"round (\d+) \"", r.stdout).group(1))
+    STATE["first"] = int(re.search(r"began a year earlier with round (\d+)", r.stdout).group(1))
     r = subprocess.run([BIN, "user", "add", "--role", "analyst", "anna"], input=PASSWORD + "\n",
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -171,7 +172,7 @@ def test_xlsx_sheets_freeze_their_header_keep_the_area_order_and_explain_a_first
     import openpyxl
     w = world()
     wrong = []
-    for rid, first in ((w["round"], False), (w["closed"], True)):
+    for rid, first in ((w["round"], False), (w["closed"], False), (w["first"], True)):
         ind = api(f"/api/v1/rounds/{rid}/indicators?depth=1&role=all")
         path = out(f"order-{rid}.xlsx")
         r = mognad("export", "--round", str(rid), "--format", "xlsx", "--lang", "sv", "--out", path)

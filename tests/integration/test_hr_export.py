@@ -33,7 +33,7 @@ def mognad(*args):
 
 
 def world():
-    """The demo (a pseudonymous series of two rounds), an open and an
+    """The demo (a pseudonymous series of three rounds), an open and an
     anonymous round over the same tree, an analyst, an admin and a
     registrar."""
     if STATE:

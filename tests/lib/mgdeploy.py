@@ -39,11 +39,12 @@ def mognad(url, *args, binary=None, env=None, cwd=None, check=True, timeout=300)
 
 def demo(url, links, seed="7"):
     """Surveys and `mognad demo` on the database of `url`; returns the ids
-    of the closed and the open round."""
+    of its three rounds: the two closed ones (two years ago, last year) and
+    the open one."""
     mognad(url, "survey", "load", "--dir", os.path.join(TOP, "surveys"))
     mognad(url, "demo", "--units", UNITS, "--links", links, "--seed", seed)
     rounds = [r[0] for r in psql("SELECT id FROM rounds ORDER BY id", url=url)]
-    assert len(rounds) == 2, rounds
+    assert len(rounds) == 3, rounds
     return rounds
 
 
