@@ -50,7 +50,7 @@ MG_DB_STMT(stmt_units_tree,
            "SELECT u.code, u.name, COALESCE(p.code, ''), nlevel(u.path) FROM t u "
            "LEFT JOIN t p ON p.id = u.parent_id JOIN k ON k.id = u.id ORDER BY k.k");
 MG_DB_STMT(stmt_headcount_round,
-           "SELECT u.path::text FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
+           "SELECT u.path::text, r.state = 'closed' FROM rounds r LEFT JOIN units u ON u.id = r.root_unit_id "
            "WHERE r.id = $1::bigint FOR UPDATE OF r");
 MG_DB_STMT(stmt_headcount_units, "SELECT code, id, ($1::ltree IS NULL OR path <@ $1::ltree) FROM units");
 MG_DB_STMT(stmt_headcount_set,
@@ -499,6 +499,14 @@ static enum mg_qs headcount_tx(struct mg_db_conn *conn, void *arg)
     }
     if (qs < 0)
         goto out;
+    if (strcmp(PQgetvalue(round, 0, 1), "t") == 0) {
+        /* Its response rates were released when it closed (docs/privacy.md). */
+        mg_buf_printf(c->problems, "%s: round %s is closed; its expected headcounts no longer change\n", c->file,
+                      c->round);
+        c->bad = true;
+        qs = MG_QS_HARD;
+        goto out;
+    }
     const char *sp[] = {PQgetisnull(round, 0, 0) ? NULL : PQgetvalue(round, 0, 0)};
     if ((qs = mg_db_exec(conn, &stmt_headcount_units, 1, sp, &units)) < 0)
         goto out;

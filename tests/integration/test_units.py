@@ -240,6 +240,11 @@ def test_headcount_sets_and_updates_expected_headcounts():
     assert psql(f"SELECT count(link_hash) FROM round_units WHERE round_id = {rid}")[0][0] == links
     assert psql("SELECT detail->>'units' FROM audit_log WHERE action = 'round.headcount' ORDER BY id DESC LIMIT 1") \
         == [["2"]]
+    # A closed round's response rates were released: its headcounts stay.
+    mognad("round", "close", rid)
+    r = mognad("units", "headcount", f"--round={rid}", write("hc2.csv", "unit_code,headcount\nITF,80\n"), ok=False)
+    assert r.returncode == 1 and "is closed" in r.stderr, r.stderr
+    assert headcounts(rid)["ITF"] == "41"
 
 
 @test
