@@ -817,16 +817,20 @@ void mg_http_stop(struct mg_server *srv, unsigned int grace_seconds)
 {
     if (!srv->daemon)
         return;
-    /* Stop accepting; let requests in flight finish before closing. */
+    /* Stop accepting; let requests in flight finish before closing. The
+     * listen socket is closed only after MHD_stop_daemon: each worker of
+     * the epoll thread pool takes it out of its own epoll set when it next
+     * wakes, and a socket closed before that makes MHD abort ("Failed to
+     * remove listen FD from epoll set", seen under ASan at SIGTERM). */
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     for (unsigned int i = 0; i < grace_seconds * 20; i++) {
         if (__atomic_load_n(&srv->active, __ATOMIC_SEQ_CST) == 0)
             break;
         usleep(50 * 1000);
     }
     MHD_stop_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     srv->daemon = NULL;
     free(srv->web_root_real);
     srv->web_root_real = NULL;

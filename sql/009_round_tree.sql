@@ -11,7 +11,7 @@
 -- the next round only.
 
 CREATE TABLE round_tree (
-    round_id  bigint NOT NULL REFERENCES rounds (id),
+    round_id  bigint NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
     unit_id   bigint NOT NULL,
     code      text NOT NULL,
     name      text NOT NULL,

@@ -98,10 +98,11 @@ done
 # ASan + UBSan every test that drives request handling runs again; those
 # that test the machine around the server (install, upgrade, backup, two
 # servers behind nginx, kill -9 and PostgreSQL restarts, slow clients,
-# valgrind, whole browser sessions) run against the normal build only, to
-# keep `make test` short. MOGNAD_ASAN_ALL=1 runs them all twice.
+# valgrind, whole browser sessions; the demo's own tests, whose C code the
+# ASan build runs anyway in the export tests' worlds) run against the normal
+# build only, to keep `make test` short. MOGNAD_ASAN_ALL=1 runs them all twice.
 normal_only="test_install test_checkout test_upgrade test_backup test_scale test_faults test_slowclients
-             test_valgrind test_browser test_browser_report test_browser_dashboard"
+             test_valgrind test_browser test_browser_report test_browser_dashboard test_demo"
 for b in $builds; do
     stage "integration[$b]"
     bin=$top/$bd/mognad; [ "$b" = asan ] && bin=$top/$bd/asan/mognad

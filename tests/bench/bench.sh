@@ -167,6 +167,10 @@ api_measure() {
     say "aggregates @$n: $(psql "${url_of[$1]}" -XAt -c "SELECT count(*) FROM agg_scores WHERE round_id = $rid") score rows for round $rid after folding ($((SECONDS - t0)) s)"
     hr=$(hr_login "${url_of[$1]}")
     [ -n "$hr" ] || die "HR login failed"
+    # Figures of what people answered are released at the close (an open
+    # round shows counts only): measure round r2 as a closed round, with
+    # its change and paired change, then open it again for the submissions.
+    psql "${url_of[$1]}" -XAtq -c "UPDATE rounds SET state = 'closed' WHERE id = $rid"
     [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$hr" "http://127.0.0.1:$port/api/v1/rounds/$rid/overview")" = 200 ] ||
         die "overview did not answer 200"
     unit=$(psql "${url_of[$1]}" -XAt -c "SELECT code FROM units WHERE nlevel(path) = 2 ORDER BY code LIMIT 1 OFFSET 2")
@@ -178,6 +182,7 @@ api_measure() {
     line=$(BENCH_PATH="/api/v1/rounds/$rid/indicators?unit=$unit&depth=1" BENCH_COOKIE=$hr run_wrk get.lua "$api_conns" "http://127.0.0.1:$port")
     res[dd_$n]=$line
     say "drill-down  @$n ($unit, depth 1): $line"
+    psql "${url_of[$1]}" -XAtq -c "UPDATE rounds SET state = 'open' WHERE id = $rid"
 }
 
 start_server "$url"
