@@ -312,12 +312,7 @@ def test_unit_viewer_sees_only_their_subtree():
 def round_routes():
     """Every route of server/routes.c whose path names a round or a series:
     (method, pattern, flags text)."""
-    text = open(os.path.join(mgtest.TOP, "server/routes.c"), encoding="utf-8").read()
-    out = []
-    for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)", \w+,\s*([^}]*)\}', text):
-        if re.search(r"/(rounds|series)/\{id\}", m.group(2)):
-            out.append((m.group(1), m.group(2), m.group(3)))
-    return out
+    return [r for r in mgtest.route_table() if re.search(r"/(rounds|series)/\{id\}", r[1])]
 
 
 @test
@@ -345,16 +340,7 @@ def test_unit_viewer_is_refused_every_route_of_a_round_outside_their_unit():
             body = None
             if method != "GET":
                 hdr["X-CSRF-Token"] = csrf if path.startswith("/hr/") else hdr.get("X-CSRF-Token", "")
-                if "MG_ROUTE_MULTIPART" in flags:
-                    hdr["Content-Type"] = "multipart/form-data; boundary=XyZ"
-                    body = ('--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf +
-                            "\r\n--XyZ--\r\n")
-                elif "MG_ROUTE_FORM_BODY" in flags:
-                    hdr["Content-Type"] = "application/x-www-form-urlencoded"
-                    body = urllib.parse.urlencode({"csrf": csrf})
-                else:
-                    hdr["Content-Type"] = "application/json"
-                    body = "{}"
+                hdr["Content-Type"], body = mgtest.route_body(flags, csrf)
             if path.startswith("/api/"):
                 # The API session's own CSRF token.
                 tok = ti.get(s, api, "/api/v1/session").get("csrf_token")

@@ -19,7 +19,7 @@ import urllib.parse
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, TOP, Server, psql, reset_db, run, test  # noqa: E402
+from mgtest import BIN, TOP, Server, psql, reset_db, route_body, route_table, run, test  # noqa: E402
 
 UNITS = os.path.join(TOP, "server/scripts/demo/units.csv")
 PASSWORD = "correct horse battery"
@@ -348,13 +348,6 @@ def test_report_and_blank_questionnaire_pages():
 
 
 
-def route_table():
-    """Every route of server/routes.c: (method, pattern, flags text)."""
-    text = open(os.path.join(TOP, "server/routes.c"), encoding="utf-8").read()
-    return [(m.group(1), m.group(2), m.group(3))
-            for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)", \w+,\s*([^}]*)\}', text)]
-
-
 @test
 def test_only_the_registrar_types_paper_entries():
     w = world()
@@ -405,16 +398,7 @@ def test_registrar_sees_no_figure_and_no_count_on_any_route():
             body = None
             if method != "GET":
                 hdr["X-CSRF-Token"] = csrf
-                if "MG_ROUTE_MULTIPART" in flags:
-                    hdr["Content-Type"] = "multipart/form-data; boundary=XyZ"
-                    body = ('--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf +
-                            "\r\n--XyZ--\r\n")
-                elif "MG_ROUTE_FORM_BODY" in flags:
-                    hdr["Content-Type"] = "application/x-www-form-urlencoded"
-                    body = urllib.parse.urlencode({"csrf": csrf})
-                else:
-                    hdr["Content-Type"] = "application/json"
-                    body = "{}"
+                hdr["Content-Type"], body = route_body(flags, csrf)
             if "MG_ROUTE_PAPER" in flags:
                 if (method, pattern) in (("POST", "/hr/logout"), ("DELETE", "/api/v1/session")):
                     continue  # would end the session the walk uses

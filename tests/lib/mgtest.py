@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 
 BIN = os.environ.get("MOGNAD_BIN", os.path.join(os.path.dirname(__file__), "../../build/mognad"))
 BUILD = os.environ.get("MOGNAD_BUILD", "normal")
@@ -225,6 +226,24 @@ class Server:
                          or "runtime error:" in l or "LeakSanitizer" in l]
             assert not sanitizer, "sanitizer report:\n" + self.log()[-6000:]
         return False
+
+
+def route_table():
+    """Every route of server/routes.c: (method, pattern, flags text)."""
+    text = open(os.path.join(TOP, "server/routes.c"), encoding="utf-8").read()
+    return [(m.group(1), m.group(2), m.group(3))
+            for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)", \w+,\s*([^}]*)\}', text)]
+
+
+def route_body(flags, csrf):
+    """The Content-Type and an empty body of the kind a route's flags say
+    the dispatcher parses (multipart, form or JSON), carrying `csrf`."""
+    if "MG_ROUTE_MULTIPART" in flags:
+        return ("multipart/form-data; boundary=XyZ",
+                '--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf + "\r\n--XyZ--\r\n")
+    if "MG_ROUTE_FORM_BODY" in flags:
+        return "application/x-www-form-urlencoded", urllib.parse.urlencode({"csrf": csrf})
+    return "application/json", "{}"
 
 
 def run():
