@@ -4,7 +4,6 @@ home directories), where `make run` serves the demo, a second `make run`
 finds the same cluster again, `make test` passes (the replica test, which
 starts clusters of its own, stands for the rest), and `make clean-db`
 deletes the cluster. Nothing in the copy's parents changes mode."""
-import http.client
 import os
 import re
 import shutil
@@ -18,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, TOP, run, test  # noqa: E402
+from mgtest import BIN, TOP, http_get, run, test  # noqa: E402
 
 # What a newcomer's shell has: none of the test run's settings.
 DROP = ("DATABASE_URL", "MOGNAD_", "MG_RESULTS", "PG")
@@ -83,7 +82,7 @@ class MakeRun:
         while time.monotonic() < deadline:
             assert self.p.poll() is None, "make run ended:\n" + self.text()
             try:
-                if get(self.port, "/healthz")[0] == 200:
+                if http_get(self.port, "/healthz")[0] == 200:
                     return
             except OSError:
                 pass
@@ -104,16 +103,6 @@ class MakeRun:
         return rc
 
 
-def get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
-
-
 def data_dir(text):
     m = re.search(r"its data is in (\S+)", text)
     assert m, text
@@ -131,7 +120,7 @@ def test_make_run_and_make_test_from_a_private_directory():
         first = MakeRun(checkout, free_port())
         try:
             first.wait_serving()
-            status, body = get(first.port, "/hr/login")
+            status, body = http_get(first.port, "/hr/login")
             assert status == 200 and b"<form" in body, status
             assert 'admin account "admin", password ' in first.text(), first.text()
         finally:
@@ -155,7 +144,7 @@ def test_make_run_and_make_test_from_a_private_directory():
             second.wait_serving()
             assert data_dir(second.text()) == cluster, second.text()
             assert 'admin account "admin", password ' not in second.text(), second.text()
-            assert get(second.port, "/hr/login")[0] == 200
+            assert http_get(second.port, "/hr/login")[0] == 200
         finally:
             second.stop()
 

@@ -2,7 +2,6 @@
 source tree (no MOGNAD_DATA_DIR), migrates, loads the installed surveys,
 serves the installed static files, and its manual page covers every
 command; `make uninstall` takes it all away again."""
-import http.client
 import os
 import re
 import shutil
@@ -12,7 +11,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
-from mgtest import BIN, BUILD, TOP, psql, run, test  # noqa: E402
+from mgtest import BIN, BUILD, TOP, http_get, psql, run, test  # noqa: E402
 from mgdeploy import mognad, scratch_database  # noqa: E402
 
 PREFIX = "/usr/local"
@@ -70,16 +69,6 @@ def serve(binary, env, cwd):
     return p, port[0], lines
 
 
-def get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
-
-
 @test
 def test_installed_binary_runs_without_the_source_tree():
     dest = tempfile.mkdtemp(prefix="mognad-destdir-")
@@ -120,9 +109,9 @@ def test_installed_binary_runs_without_the_source_tree():
 
             p, port, lines = serve(binary, dict(env, DATABASE_URL=url), cwd)
             try:
-                status, body = get(port, "/healthz")
+                status, body = http_get(port, "/healthz")
                 assert status == 200 and b'"database":"up"' in body, (status, body)
-                status, body = get(port, "/static/css/mognad.css")
+                status, body = http_get(port, "/static/css/mognad.css")
                 assert status == 200 and body == open(css, "rb").read(), status
             finally:
                 p.terminate()

@@ -228,6 +228,18 @@ class Server:
         return False
 
 
+def http_get(port, path):
+    """A plain GET on 127.0.0.1:port (a server the test did not start with
+    Server): (status, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
 def route_table():
     """Every route of server/routes.c: (method, pattern, flags text)."""
     text = open(os.path.join(TOP, "server/routes.c"), encoding="utf-8").read()
